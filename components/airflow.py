@@ -1,0 +1,450 @@
+"""AirflowCore: the Airflow 3 processes (CeleryExecutor) as native Kubernetes objects.
+
+Owns the `airflow-secrets` Secret, one ServiceAccount per process, the `airflow db migrate` Job (which also creates the
+admin user), the api-server (Deployment and the `airflow-webserver` Service), scheduler, dag-processor and triggerer
+Deployments, and the Celery worker StatefulSet. It does not own where DAGs come from (`DagsSource`, from GitSync) or
+where worker logs are kept (`WorkerStorage`, from WorkerLogs), nor the database, the broker or the edge: it takes their
+outputs.
+
+Every Airflow container runs as uid 50000 with gid 0 (what the official image expects) on a read-only root filesystem;
+what Airflow writes goes to emptyDirs (config, logs, /tmp). Every long-running container first waits in an init
+container until the migration Job has brought the schema up to date, so no Pulumi ordering is needed between the Job and
+the workloads: they start together and the slow part (image pulls) overlaps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import kube
+from components.settings import ProcessSettings, Resources, Settings
+
+AIRFLOW_UID = 50000
+# The official image is built to run with gid 0: its files are group-owned by root and group-writable.
+AIRFLOW_GID = 0
+AIRFLOW_HOME = "/opt/airflow"
+API_PORT = 8080
+# The seed article's Service and port names, so Ingresses and bookmarks written for it keep working.
+API_SERVICE_NAME = "airflow-webserver"
+API_PORT_NAME = "airflow-ui"
+SECRET_NAME = "airflow-secrets"
+HEALTH_PATH = "/api/v2/monitor/health"
+# FAB is the auth manager meant for production (users and roles in the metadata database); Airflow 3's default
+# SimpleAuthManager is for development only and keeps passwords in a file.
+AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+CELERY_APP = "airflow.providers.celery.executors.celery_executor.app"
+# Long enough for a first migration of an empty database; on a timeout the init container fails and is retried.
+MIGRATION_WAIT_SECONDS = 300
+# The log server of each worker, from which the api-server reads the logs of running tasks.
+WORKER_LOG_PORT = 8793
+# A worker on warm shutdown finishes its running tasks first; give them this long before SIGKILL.
+WORKER_GRACE_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class DagsSource:
+    """Where the DAG files are, and what a pod needs to see them."""
+
+    folder: pulumi.Input[str]
+    """Value of AIRFLOW__CORE__DAGS_FOLDER."""
+    addons: kube.PodAddons = field(default_factory=kube.PodAddons)
+    """Volumes, mounts and containers for the pods that parse or run DAGs (dag-processor, triggerer, workers)."""
+
+
+# DAGs baked into the image, at the image's own DAGs folder: the source when no git repository is configured.
+IMAGE_DAGS = DagsSource(folder=f"{AIRFLOW_HOME}/dags")
+
+
+@dataclass(frozen=True)
+class WorkerStorage:
+    """What the worker StatefulSet needs for its logs, from WorkerLogs."""
+
+    service_name: pulumi.Input[str]
+    """Headless Service that gives each worker a resolvable name (the StatefulSet's serviceName)."""
+    addons: kube.PodAddons
+    """The logs volume or mount, the groomer sidecar, the hostname setting."""
+    volume_claim_templates: list[k8s.core.v1.PersistentVolumeClaimArgs] = field(default_factory=list)
+    """One claim per worker replica; empty when logs are not persisted."""
+    retention_policy: k8s.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicyArgs | None = None
+    """What happens to the claims on scale-down and on deletion."""
+
+
+@dataclass(frozen=True)
+class AirflowSecretValues:
+    """The generated secrets Airflow reads (secret Outputs)."""
+
+    fernet_key: pulumi.Output[str]
+    api_secret_key: pulumi.Output[str]
+    jwt_secret: pulumi.Output[str]
+    admin_password: pulumi.Output[str]
+
+
+@dataclass(frozen=True)
+class AirflowCoreArgs:
+    """Inputs of the Airflow processes."""
+
+    namespace: pulumi.Input[str]
+    """Namespace of every object."""
+    settings: Settings
+    """Image, replicas, resources, admin account."""
+    secrets: AirflowSecretValues
+    """Fernet key, API secret key, JWT secret, admin password."""
+    database_url: pulumi.Output[str]
+    """SQLAlchemy URL of the metadata database (secret)."""
+    broker_url: pulumi.Output[str]
+    """Celery broker URL (secret)."""
+    base_url: pulumi.Input[str]
+    """External URL of the UI ([api] base_url); only the api-server waits for it."""
+    dags: DagsSource
+    """Where DAGs come from."""
+    worker_storage: WorkerStorage
+    """Where worker logs go."""
+
+
+@dataclass(frozen=True)
+class Process:
+    """One Airflow process: how it is started and checked."""
+
+    component: str
+    args: list[str]
+    settings: ProcessSettings
+    parses_dags: bool
+    liveness: k8s.core.v1.ProbeArgs | None = None
+    readiness: k8s.core.v1.ProbeArgs | None = None
+    startup: k8s.core.v1.ProbeArgs | None = None
+    ports: list[k8s.core.v1.ContainerPortArgs] = field(default_factory=list)
+    env: list[k8s.core.v1.EnvVarArgs] = field(default_factory=list)
+
+
+def job_check_probe(job_type: str) -> k8s.core.v1.ProbeArgs:
+    """Liveness of a process that heartbeats in the database: the check fails when this pod's job stops beating."""
+    return kube.exec_probe(
+        ["airflow", "jobs", "check", "--job-type", job_type, "--local"], period=60, timeout=30, failures=5, initial_delay=30
+    )
+
+
+def secret_env(name: str, secret_name: pulumi.Input[str], key: str) -> k8s.core.v1.EnvVarArgs:
+    return k8s.core.v1.EnvVarArgs(
+        name=name,
+        value_from=k8s.core.v1.EnvVarSourceArgs(
+            secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(name=secret_name, key=key)
+        ),
+    )
+
+
+def migration_job_name(image: str) -> str:
+    """A new image means new migrations: a new Job name makes Pulumi run the Job again (Jobs are immutable)."""
+    return "airflow-db-migrate-" + hashlib.sha256(image.encode()).hexdigest()[:8]
+
+
+class AirflowCore(pulumi.ComponentResource):
+    """The Airflow 3 control plane and Celery workers."""
+
+    api_service_name: pulumi.Output[str]
+    """Name of the api-server Service (the UI, the REST API and the execution API)."""
+    api_service_port: int
+    """Port of that Service."""
+
+    def __init__(self, name: str, args: AirflowCoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("airflow:index:AirflowCore", name, None, opts)
+        self._name = name
+        self._args = args
+        settings = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+
+        secret = k8s.core.v1.Secret(
+            f"{name}-secrets",
+            metadata=kube.object_meta(SECRET_NAME, args.namespace, "airflow"),
+            type="Opaque",
+            string_data={
+                "sql-alchemy-conn": args.database_url,
+                "broker-url": args.broker_url,
+                "fernet-key": args.secrets.fernet_key,
+                "api-secret-key": args.secrets.api_secret_key,
+                "jwt-secret": args.secrets.jwt_secret,
+                "admin-password": args.secrets.admin_password,
+            },
+            opts=child,
+        )
+        # Pods take the Secret's name from the object, so Pulumi creates it before any pod that reads it.
+        self._secret_name = secret.metadata.name
+
+        api_service = k8s.core.v1.Service(
+            f"{name}-api-server-service",
+            metadata=kube.object_meta(API_SERVICE_NAME, args.namespace, "api-server"),
+            spec=k8s.core.v1.ServiceSpecArgs(
+                selector=kube.selector_labels("api-server"),
+                ports=[k8s.core.v1.ServicePortArgs(name=API_PORT_NAME, port=API_PORT, target_port=API_PORT_NAME)],
+            ),
+            opts=child,
+        )
+        self._execution_api_url = pulumi.Output.format(
+            "http://{0}.{1}.svc:{2}/execution/", api_service.metadata.name, api_service.metadata.namespace, API_PORT
+        )
+
+        self._migration_job(settings)
+        http_health = k8s.core.v1.HTTPGetActionArgs(path=HEALTH_PATH, port=API_PORT_NAME)
+        processes = [
+            Process(
+                component="api-server",
+                args=["api-server"],
+                settings=settings.api_server,
+                parses_dags=False,
+                ports=[k8s.core.v1.ContainerPortArgs(name=API_PORT_NAME, container_port=API_PORT)],
+                env=[k8s.core.v1.EnvVarArgs(name="AIRFLOW__API__BASE_URL", value=args.base_url)],
+                startup=k8s.core.v1.ProbeArgs(http_get=http_health, period_seconds=10, timeout_seconds=5, failure_threshold=30),
+                readiness=k8s.core.v1.ProbeArgs(http_get=http_health, period_seconds=10, timeout_seconds=5, failure_threshold=3),
+                liveness=k8s.core.v1.ProbeArgs(http_get=http_health, period_seconds=20, timeout_seconds=10, failure_threshold=5),
+            ),
+            Process(
+                component="scheduler",
+                args=["scheduler"],
+                settings=settings.scheduler,
+                # With a standalone dag-processor the scheduler never reads DAG files.
+                parses_dags=False,
+                liveness=job_check_probe("SchedulerJob"),
+            ),
+            Process(
+                component="dag-processor",
+                args=["dag-processor"],
+                settings=settings.dag_processor,
+                parses_dags=True,
+                liveness=job_check_probe("DagProcessorJob"),
+            ),
+            Process(
+                component="triggerer",
+                args=["triggerer"],
+                settings=settings.triggerer,
+                parses_dags=True,
+                liveness=job_check_probe("TriggererJob"),
+            ),
+        ]
+        for process in processes:
+            self._deployment(process)
+        self._workers(settings)
+
+        self.api_service_name = api_service.metadata.name
+        self.api_service_port = API_PORT
+        self.register_outputs({"api_service_name": self.api_service_name, "api_service_port": self.api_service_port})
+
+    # --- building blocks ----------------------------------------------------------------------------------------
+
+    def _common_env(self) -> list[k8s.core.v1.EnvVarArgs]:
+        args = self._args
+        plain = {
+            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__AUTH_MANAGER": AUTH_MANAGER,
+            # Airflow writes a default config file at start; keep it on the writable config volume.
+            "AIRFLOW_CONFIG": f"{AIRFLOW_HOME}/config/airflow.cfg",
+            "AIRFLOW__FAB__CONFIG_FILE": f"{AIRFLOW_HOME}/config/webserver_config.py",
+            # The image's entrypoint would otherwise try to create the admin user or upgrade the DB on its own.
+            "_AIRFLOW_DB_MIGRATE": "false",
+            "_AIRFLOW_WWW_USER_CREATE": "false",
+        }
+        env = [k8s.core.v1.EnvVarArgs(name=key, value=value) for key, value in plain.items()]
+        env += [
+            k8s.core.v1.EnvVarArgs(name="AIRFLOW__CORE__DAGS_FOLDER", value=args.dags.folder),
+            k8s.core.v1.EnvVarArgs(name="AIRFLOW__CORE__EXECUTION_API_SERVER_URL", value=self._execution_api_url),
+            secret_env("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", self._secret_name, "sql-alchemy-conn"),
+            secret_env("AIRFLOW__CELERY__BROKER_URL", self._secret_name, "broker-url"),
+            secret_env("AIRFLOW__CORE__FERNET_KEY", self._secret_name, "fernet-key"),
+            secret_env("AIRFLOW__API__SECRET_KEY", self._secret_name, "api-secret-key"),
+            secret_env("AIRFLOW__API_AUTH__JWT_SECRET", self._secret_name, "jwt-secret"),
+        ]
+        return env
+
+    def _writable_dirs(self, with_logs: bool) -> kube.PodAddons:
+        dirs = [("config", f"{AIRFLOW_HOME}/config"), ("tmp", "/tmp")]
+        if with_logs:
+            dirs.append(("logs", f"{AIRFLOW_HOME}/logs"))
+        pairs = [kube.writable_dir(volume, path, "1Gi" if volume == "logs" else "256Mi") for volume, path in dirs]
+        return kube.PodAddons(volumes=[v for v, _ in pairs], mounts=[m for _, m in pairs])
+
+    def _service_account(self, component: str) -> k8s.core.v1.ServiceAccount:
+        return k8s.core.v1.ServiceAccount(
+            f"{self._name}-{component}-sa",
+            metadata=kube.object_meta(f"airflow-{component}", self._args.namespace, component),
+            automount_service_account_token=False,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _container(
+        self,
+        name: str,
+        args: list[str],
+        resources: Resources,
+        addons: kube.PodAddons,
+        extra_env: list[k8s.core.v1.EnvVarArgs] | None = None,
+        ports: list[k8s.core.v1.ContainerPortArgs] | None = None,
+        liveness: k8s.core.v1.ProbeArgs | None = None,
+        readiness: k8s.core.v1.ProbeArgs | None = None,
+        startup: k8s.core.v1.ProbeArgs | None = None,
+    ) -> k8s.core.v1.ContainerArgs:
+        settings = self._args.settings
+        return k8s.core.v1.ContainerArgs(
+            name=name,
+            image=settings.airflow_image,
+            image_pull_policy=settings.image_pull_policy,
+            args=args,
+            env=self._common_env() + addons.env + (extra_env or []),
+            ports=ports or None,
+            liveness_probe=liveness,
+            readiness_probe=readiness,
+            startup_probe=startup,
+            security_context=kube.container_security(AIRFLOW_UID, AIRFLOW_GID),
+            resources=kube.resource_requirements(resources),
+            volume_mounts=addons.mounts,
+        )
+
+    def _pod_spec(
+        self,
+        component: str,
+        main: k8s.core.v1.ContainerArgs,
+        addons: kube.PodAddons,
+        resources: Resources,
+        restart_policy: str | None = None,
+        wait_for_migrations: bool = True,
+        grace_seconds: int | None = None,
+    ) -> k8s.core.v1.PodSpecArgs:
+        service_account = self._service_account(component)
+        init_containers = []
+        if wait_for_migrations:
+            init_containers.append(
+                self._container(
+                    "wait-for-migrations",
+                    ["db", "check-migrations", f"--migration-wait-timeout={MIGRATION_WAIT_SECONDS}"],
+                    resources,
+                    addons,
+                )
+            )
+        return k8s.core.v1.PodSpecArgs(
+            service_account_name=service_account.metadata.name,
+            automount_service_account_token=False,
+            enable_service_links=False,
+            restart_policy=restart_policy,
+            termination_grace_period_seconds=grace_seconds,
+            security_context=kube.pod_security(AIRFLOW_UID, AIRFLOW_GID, fs_group=AIRFLOW_GID),
+            init_containers=addons.init_containers + init_containers,
+            containers=[main, *addons.sidecars],
+            volumes=addons.volumes,
+        )
+
+    def _pod_addons(self, process_parses_dags: bool, with_logs: bool) -> kube.PodAddons:
+        addons = self._writable_dirs(with_logs)
+        if process_parses_dags:
+            addons = addons + self._args.dags.addons
+        return addons
+
+    def _pod_metadata(self, component: str) -> k8s.meta.v1.ObjectMetaArgs:
+        return k8s.meta.v1.ObjectMetaArgs(labels=kube.labels(component))
+
+    # --- workloads ----------------------------------------------------------------------------------------------
+
+    def _migration_job(self, settings: Settings) -> None:
+        component = "migrations"
+        addons = self._writable_dirs(with_logs=True)
+        # `users create` leaves an existing user untouched, so re-running the Job on an upgrade is safe.
+        script = (
+            "airflow db migrate && "
+            'airflow users create --role Admin --username "$ADMIN_USERNAME" --email "$ADMIN_EMAIL" '
+            '--firstname Airflow --lastname Admin --password "$ADMIN_PASSWORD"'
+        )
+        main = self._container(
+            "migrate",
+            ["bash", "-c", script],
+            settings.migrations,
+            addons,
+            extra_env=[
+                k8s.core.v1.EnvVarArgs(name="ADMIN_USERNAME", value=settings.admin_username),
+                k8s.core.v1.EnvVarArgs(name="ADMIN_EMAIL", value=settings.admin_email),
+                secret_env("ADMIN_PASSWORD", self._secret_name, "admin-password"),
+            ],
+        )
+        k8s.batch.v1.Job(
+            f"{self._name}-db-migrate",
+            metadata=kube.object_meta(migration_job_name(settings.airflow_image), self._args.namespace, component),
+            spec=k8s.batch.v1.JobSpecArgs(
+                backoff_limit=6,
+                active_deadline_seconds=1800,
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=self._pod_metadata(component),
+                    spec=self._pod_spec(
+                        component, main, addons, settings.migrations, restart_policy="OnFailure", wait_for_migrations=False
+                    ),
+                ),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _deployment(self, process: Process) -> None:
+        addons = self._pod_addons(process.parses_dags, with_logs=True)
+        main = self._container(
+            process.component,
+            process.args,
+            process.settings.resources,
+            addons,
+            process.env,
+            ports=process.ports,
+            liveness=process.liveness,
+            readiness=process.readiness,
+            startup=process.startup,
+        )
+        k8s.apps.v1.Deployment(
+            f"{self._name}-{process.component}",
+            metadata=kube.object_meta(f"airflow-{process.component}", self._args.namespace, process.component),
+            spec=k8s.apps.v1.DeploymentSpecArgs(
+                replicas=process.settings.replicas,
+                selector=k8s.meta.v1.LabelSelectorArgs(match_labels=kube.selector_labels(process.component)),
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=self._pod_metadata(process.component),
+                    spec=self._pod_spec(process.component, main, addons, process.settings.resources),
+                ),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _workers(self, settings: Settings) -> None:
+        component = "worker"
+        storage = self._args.worker_storage
+        addons = self._pod_addons(process_parses_dags=True, with_logs=False) + storage.addons
+        main = self._container(
+            component,
+            ["celery", "worker"],
+            settings.worker.resources,
+            addons,
+            # dumb-init must pass SIGTERM to the worker alone, so Celery does a warm shutdown and finishes its tasks.
+            extra_env=[k8s.core.v1.EnvVarArgs(name="DUMB_INIT_SETSID", value="0")],
+            ports=[k8s.core.v1.ContainerPortArgs(name="worker-logs", container_port=WORKER_LOG_PORT)],
+            liveness=kube.exec_probe(
+                ["sh", "-c", f'exec celery --app {CELERY_APP} inspect ping -d "celery@$(hostname)"'],
+                period=60,
+                timeout=30,
+                failures=5,
+                initial_delay=30,
+            ),
+        )
+        k8s.apps.v1.StatefulSet(
+            f"{self._name}-worker",
+            metadata=kube.object_meta("airflow-worker", self._args.namespace, component),
+            spec=k8s.apps.v1.StatefulSetSpecArgs(
+                replicas=settings.worker.replicas,
+                service_name=storage.service_name,
+                # Workers are interchangeable: start and stop them all at once rather than one by one.
+                pod_management_policy="Parallel",
+                selector=k8s.meta.v1.LabelSelectorArgs(match_labels=kube.selector_labels(component)),
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=self._pod_metadata(component),
+                    spec=self._pod_spec(
+                        component, main, addons, settings.worker.resources, grace_seconds=WORKER_GRACE_SECONDS
+                    ),
+                ),
+                volume_claim_templates=storage.volume_claim_templates or None,
+                persistent_volume_claim_retention_policy=storage.retention_policy,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )

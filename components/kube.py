@@ -1,0 +1,125 @@
+"""Small builders shared by every component: labels, hardened security contexts, resources, probes.
+
+They hold the project's security defaults in one place, so no component can forget one: every container runs
+non-root, without privilege escalation, with all capabilities dropped, seccomp RuntimeDefault and a read-only root
+filesystem (a component that needs to write mounts an emptyDir there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.settings import Resources
+
+PART_OF = "airflow"
+
+
+def labels(component: str) -> dict[str, str]:
+    """Labels of one component's objects; the selector subset is `selector_labels`."""
+    return {**selector_labels(component), "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": "pulumi"}
+
+
+def selector_labels(component: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": PART_OF, "app.kubernetes.io/component": component}
+
+
+def object_meta(
+    name: str, namespace: pulumi.Input[str], component: str, annotations: dict[str, str] | None = None
+) -> k8s.meta.v1.ObjectMetaArgs:
+    return k8s.meta.v1.ObjectMetaArgs(
+        name=name, namespace=namespace, labels=labels(component), annotations=annotations or None
+    )
+
+
+def container_security(run_as_user: int | None = None, run_as_group: int | None = None) -> k8s.core.v1.SecurityContextArgs:
+    """The restricted Pod Security profile and a read-only root filesystem."""
+    return k8s.core.v1.SecurityContextArgs(
+        run_as_non_root=True,
+        run_as_user=run_as_user,
+        run_as_group=run_as_group,
+        allow_privilege_escalation=False,
+        privileged=False,
+        read_only_root_filesystem=True,
+        capabilities=k8s.core.v1.CapabilitiesArgs(drop=["ALL"]),
+        seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+    )
+
+
+def pod_security(run_as_user: int, run_as_group: int, fs_group: int | None = None) -> k8s.core.v1.PodSecurityContextArgs:
+    return k8s.core.v1.PodSecurityContextArgs(
+        run_as_non_root=True,
+        run_as_user=run_as_user,
+        run_as_group=run_as_group,
+        fs_group=fs_group,
+        # Only chown a volume when its root does not already match, so restarts of pods with big log volumes stay fast.
+        fs_group_change_policy="OnRootMismatch" if fs_group is not None else None,
+        seccomp_profile=k8s.core.v1.SeccompProfileArgs(type="RuntimeDefault"),
+    )
+
+
+def resource_requirements(resources: Resources) -> k8s.core.v1.ResourceRequirementsArgs:
+    return k8s.core.v1.ResourceRequirementsArgs(
+        requests={"cpu": resources.cpu_request, "memory": resources.memory_request},
+        limits={"cpu": resources.cpu_limit, "memory": resources.memory_limit},
+    )
+
+
+def exec_probe(
+    command: list[str], *, period: int, timeout: int, failures: int, initial_delay: int = 0
+) -> k8s.core.v1.ProbeArgs:
+    return k8s.core.v1.ProbeArgs(
+        exec_=k8s.core.v1.ExecActionArgs(command=command),
+        period_seconds=period,
+        timeout_seconds=timeout,
+        failure_threshold=failures,
+        initial_delay_seconds=initial_delay or None,
+    )
+
+
+def writable_dir(name: str, mount_path: str, size_limit: str = "256Mi") -> tuple[k8s.core.v1.VolumeArgs, k8s.core.v1.VolumeMountArgs]:
+    """An emptyDir for a path a process must write under a read-only root filesystem."""
+    return (
+        k8s.core.v1.VolumeArgs(name=name, empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit=size_limit)),
+        k8s.core.v1.VolumeMountArgs(name=name, mount_path=mount_path),
+    )
+
+
+@dataclass(frozen=True)
+class PodAddons:
+    """What a component adds to the pods of another: the way GitSync and WorkerLogs reach the Airflow pods.
+
+    `mounts` and `env` go into each Airflow container; `init_containers` and `sidecars` run beside them.
+    """
+
+    volumes: list[k8s.core.v1.VolumeArgs] = field(default_factory=list)
+    mounts: list[k8s.core.v1.VolumeMountArgs] = field(default_factory=list)
+    env: list[k8s.core.v1.EnvVarArgs] = field(default_factory=list)
+    init_containers: list[k8s.core.v1.ContainerArgs] = field(default_factory=list)
+    sidecars: list[k8s.core.v1.ContainerArgs] = field(default_factory=list)
+
+    def __add__(self, other: PodAddons) -> PodAddons:
+        return PodAddons(
+            volumes=self.volumes + other.volumes,
+            mounts=self.mounts + other.mounts,
+            env=self.env + other.env,
+            init_containers=self.init_containers + other.init_containers,
+            sidecars=self.sidecars + other.sidecars,
+        )
+
+
+SKIP_AWAIT = {"pulumi.com/skipAwait": "true"}
+
+
+def skip_await_transformation(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+    """Adds pulumi.com/skipAwait to every Kubernetes object: for test API servers where no pod ever becomes ready."""
+    if not args.type_.startswith("kubernetes:") or args.type_.startswith("kubernetes:helm"):
+        return None
+    metadata = args.props.get("metadata")
+    if isinstance(metadata, k8s.meta.v1.ObjectMetaArgs):
+        metadata.annotations = {**(metadata.annotations or {}), **SKIP_AWAIT}  # type: ignore[dict-item]
+    elif metadata is None:
+        args.props["metadata"] = k8s.meta.v1.ObjectMetaArgs(annotations=SKIP_AWAIT)
+    return pulumi.ResourceTransformationResult(args.props, args.opts)

@@ -1,0 +1,128 @@
+"""Redis: the in-cluster Celery broker (a one-replica Deployment of Valkey, its password Secret and Service).
+
+The broker holds only queued task messages, so it keeps no volume: if it restarts, Airflow's scheduler re-queues the
+task instances stuck in `queued` (scheduler.task_queued_timeout). Valkey, the BSD-licensed fork of Redis 7.2, avoids the
+licence change of later Redis releases and speaks the same protocol, so Celery's redis:// transport uses it unchanged.
+Point `externalBrokerUrl` at a managed Redis instead, and this component is not built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import kube
+from components.settings import RedisSettings
+
+COMPONENT = "redis"
+PORT = 6379
+# The uid/gid of the `valkey` user in the official image.
+VALKEY_UID = 999
+
+
+@dataclass(frozen=True)
+class RedisArgs:
+    """Inputs of the in-cluster broker."""
+
+    namespace: pulumi.Input[str]
+    """Namespace to create the broker in."""
+    password: pulumi.Output[str]
+    """Password clients must present (secret)."""
+    settings: RedisSettings
+    """Image and resources."""
+    image_pull_policy: str
+    """Pull policy of the container."""
+
+
+class Redis(pulumi.ComponentResource):
+    """A single password-protected broker for Celery."""
+
+    broker_url: pulumi.Output[str]
+    """Celery broker URL with the password (secret)."""
+
+    def __init__(self, name: str, args: RedisArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("airflow:index:Redis", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        resource_name = f"airflow-{COMPONENT}"
+
+        credentials = k8s.core.v1.Secret(
+            f"{name}-credentials",
+            metadata=kube.object_meta(resource_name, args.namespace, COMPONENT),
+            type="Opaque",
+            string_data={"password": args.password},
+            opts=child,
+        )
+        service = k8s.core.v1.Service(
+            f"{name}-service",
+            metadata=kube.object_meta(resource_name, args.namespace, COMPONENT),
+            spec=k8s.core.v1.ServiceSpecArgs(
+                selector=kube.selector_labels(COMPONENT),
+                ports=[k8s.core.v1.ServicePortArgs(name="redis", port=PORT, target_port="redis")],
+            ),
+            opts=child,
+        )
+
+        data_volume, data_mount = kube.writable_dir("data", "/data", "64Mi")
+        k8s.apps.v1.Deployment(
+            f"{name}-deployment",
+            metadata=kube.object_meta(resource_name, args.namespace, COMPONENT),
+            spec=k8s.apps.v1.DeploymentSpecArgs(
+                replicas=1,
+                # Two brokers must never run at once: queued messages would split between them.
+                strategy=k8s.apps.v1.DeploymentStrategyArgs(type="Recreate"),
+                selector=k8s.meta.v1.LabelSelectorArgs(match_labels=kube.selector_labels(COMPONENT)),
+                template=k8s.core.v1.PodTemplateSpecArgs(
+                    metadata=k8s.meta.v1.ObjectMetaArgs(labels=kube.labels(COMPONENT)),
+                    spec=k8s.core.v1.PodSpecArgs(
+                        automount_service_account_token=False,
+                        enable_service_links=False,
+                        security_context=kube.pod_security(VALKEY_UID, VALKEY_UID),
+                        containers=[
+                            k8s.core.v1.ContainerArgs(
+                                name="redis",
+                                image=args.settings.image,
+                                image_pull_policy=args.image_pull_policy,
+                                # Kubernetes expands $(REDIS_PASSWORD) itself: no shell, and the password stays out of
+                                # the pod spec.
+                                command=["valkey-server"],
+                                args=["--requirepass", "$(REDIS_PASSWORD)", "--save", "", "--appendonly", "no"],
+                                ports=[k8s.core.v1.ContainerPortArgs(name="redis", container_port=PORT)],
+                                env=[
+                                    k8s.core.v1.EnvVarArgs(
+                                        name="REDIS_PASSWORD",
+                                        value_from=k8s.core.v1.EnvVarSourceArgs(
+                                            secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(
+                                                name=credentials.metadata.name, key="password"
+                                            )
+                                        ),
+                                    )
+                                ],
+                                security_context=kube.container_security(),
+                                resources=kube.resource_requirements(args.settings.resources),
+                                readiness_probe=kube.exec_probe(
+                                    ["sh", "-c", 'valkey-cli --no-auth-warning -a "$REDIS_PASSWORD" ping | grep -q PONG'],
+                                    period=10,
+                                    timeout=5,
+                                    failures=3,
+                                ),
+                                liveness_probe=k8s.core.v1.ProbeArgs(
+                                    tcp_socket=k8s.core.v1.TCPSocketActionArgs(port="redis"),
+                                    period_seconds=20,
+                                    timeout_seconds=5,
+                                    failure_threshold=6,
+                                ),
+                                volume_mounts=[data_mount],
+                            )
+                        ],
+                        volumes=[data_volume],
+                    ),
+                ),
+            ),
+            opts=child,
+        )
+
+        host = pulumi.Output.concat(service.metadata.name, ".", service.metadata.namespace, ".svc")
+        self.broker_url = pulumi.Output.secret(pulumi.Output.format("redis://:{0}@{1}:{2}/0", args.password, host, PORT))
+        self.register_outputs({"broker_url": self.broker_url})

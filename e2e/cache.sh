@@ -1,0 +1,33 @@
+# shellcheck shell=bash
+# Sourced by build-toolchain.sh and run.sh so that both agree on where the toolchain cache is and
+# on when it is complete.
+e2e_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=e2e/versions.env
+. "$e2e_dir/versions.env"
+E2E_CACHE=${AIRFLOW_E2E_CACHE:-$HOME/.cache/airflow-e2e}
+E2E_BIN=$E2E_CACHE/bin
+E2E_PIECES=(etcd kubernetes pulumi resource-kubernetes resource-random venv)
+
+piece_version() {
+  case $1 in
+    etcd) echo "$ETCD_VERSION" ;;
+    kubernetes) echo "$KUBERNETES_VERSION" ;;
+    pulumi) echo "$PULUMI_VERSION" ;;
+    resource-kubernetes) echo "$PULUMI_KUBERNETES_VERSION" ;;
+    resource-random) echo "$PULUMI_RANDOM_VERSION" ;;
+    venv) sha256sum "$e2e_dir/requirements.txt" | cut -c1-16 ;;
+    *) echo "unknown toolchain piece: $1" >&2; return 1 ;;
+  esac
+}
+
+# A piece is ready when its stamp, written after its last binary was built, names the version
+# versions.env pins now: a half-finished build leaves no stamp and a bump invalidates it.
+piece_ready() {
+  [ "$(cat "$E2E_CACHE/stamps/$1" 2>/dev/null)" = "$(piece_version "$1")" ]
+}
+
+missing_pieces() {
+  local p missing=()
+  for p in "${E2E_PIECES[@]}"; do piece_ready "$p" || missing+=("$p"); done
+  echo "${missing[*]}"
+}

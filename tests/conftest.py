@@ -1,0 +1,35 @@
+"""Shared fixtures: the program run under Pulumi's mocks, once per configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tools.harness import Capture, run_program
+
+Run = Callable[..., Capture]
+
+
+def config_of(**values: object) -> dict[str, str]:
+    """Stack config as the CLI passes it: `airflow:<key>` to text (booleans lower-case)."""
+    return {f"airflow:{key}": str(value).lower() if isinstance(value, bool) else str(value) for key, value in values.items()}
+
+
+@pytest.fixture(scope="session")
+def default_run() -> Capture:
+    """The program with Pulumi.yaml's defaults only; read-only, shared by the tests that inspect it."""
+    return run_program()
+
+
+@pytest.fixture
+def run() -> Run:
+    """Runs the program with `key=value` settings (and `secrets={key: value}` for encrypted ones)."""
+
+    def runner(secrets: dict[str, str] | None = None, lb_address: str | None = None, **values: object) -> Capture:
+        config = config_of(**values)
+        secret_config = config_of(**(secrets or {}))
+        options = {"lb_address": lb_address} if lb_address is not None else {}
+        return run_program({**config, **secret_config}, list(secret_config), **options)
+
+    return runner

@@ -1,0 +1,155 @@
+"""Settings: every key declared, defaults from Pulumi.yaml only, every bad value reported with key, value and rule."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pulumi
+import pytest
+
+from components.settings import ConfigReader, SettingsError, config_schema, read_settings
+from tests.conftest import Run, config_of
+
+
+def settings_from(values: dict[str, str], secret_keys: tuple[str, ...] = ()) -> object:
+    reader = ConfigReader(raw=values.get, is_secret=lambda key: key in secret_keys)
+    return read_settings(reader, "test")
+
+
+def problems_of(values: dict[str, str], secret_keys: tuple[str, ...] = ()) -> list[str]:
+    with pytest.raises(SettingsError) as caught:
+        settings_from(values, secret_keys)
+    return caught.value.problems
+
+
+BAD_VALUES = [
+    ("workerReplicas", "two", "airflow:workerReplicas = 'two': must be a whole number from 1 to 100"),
+    ("workerReplicas", "0", "airflow:workerReplicas = '0': must be a whole number from 1 to 100"),
+    ("schedulerReplicas", "21", "airflow:schedulerReplicas = '21': must be a whole number from 1 to 20"),
+    (
+        "workerMemoryLimit",
+        "1GB",
+        "airflow:workerMemoryLimit = '1GB': must be a positive Kubernetes quantity such as 512Mi or 2Gi "
+        "(did you mean '1Gi'?)",
+    ),
+    (
+        "apiServerCpuLimit",
+        "1 core",
+        "airflow:apiServerCpuLimit = '1 core': must be a positive Kubernetes CPU quantity such as 250m, 0.5 or 2",
+    ),
+    (
+        "imagePullPolicy",
+        "Sometimes",
+        "airflow:imagePullPolicy = 'Sometimes': must be one of Always, IfNotPresent, Never",
+    ),
+    (
+        "namespace",
+        "",
+        "airflow:namespace = '': must be a DNS-1123 label: 1 to 63 lower-case letters, digits or '-', "
+        "starting and ending with a letter or digit",
+    ),
+    (
+        "namespace",
+        "Airflow_Prod",
+        "airflow:namespace = 'Airflow_Prod': must be a DNS-1123 label: 1 to 63 lower-case letters, digits or '-', "
+        "starting and ending with a letter or digit",
+    ),
+    ("skipAwait", "yes", "airflow:skipAwait = 'yes': must be true or false"),
+    ("adminEmail", "admin", "airflow:adminEmail = 'admin': must be an e-mail address such as ops@example.com"),
+    (
+        "airflowImageTag",
+        "3.3.2 latest",
+        "airflow:airflowImageTag = '3.3.2 latest': must be an image tag: letters, digits, '_', '.' and '-', "
+        "at most 128 characters",
+    ),
+    (
+        "postgresImage",
+        "postgres",
+        "airflow:postgresImage = 'postgres': must be a pinned image reference repository:tag (or @sha256:digest), "
+        "such as postgres:18.1",
+    ),
+    (
+        "postgresStorageClass",
+        "Fast_SSD",
+        "airflow:postgresStorageClass = 'Fast_SSD': must be empty or a DNS-1123 subdomain "
+        "(lower-case letters, digits, '-' and '.')",
+    ),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "message"), BAD_VALUES, ids=[f"{k}={v!r}" for k, v, _ in BAD_VALUES])
+def test_should_name_key_value_and_rule_for_a_bad_value(key: str, value: str, message: str) -> None:
+    assert problems_of({f"airflow:{key}": value}) == [message]
+
+
+def test_should_report_every_problem_at_once() -> None:
+    problems = problems_of(config_of(workerReplicas="two", namespace="Bad", imagePullPolicy="Sometimes"))
+    assert [p.split(" = ")[0] for p in problems] == ["airflow:namespace", "airflow:imagePullPolicy", "airflow:workerReplicas"]
+
+
+def test_should_reject_a_request_above_its_limit() -> None:
+    problems = problems_of(config_of(workerMemoryRequest="8Gi", workerMemoryLimit="4Gi"))
+    assert problems == ["airflow:workerMemoryRequest = '8Gi': must not exceed airflow:workerMemoryLimit ('4Gi')"]
+
+
+def test_should_compare_quantities_across_units() -> None:
+    settings = settings_from(config_of(workerCpuRequest="500m", workerCpuLimit="0.5"))
+    assert settings.worker.resources.cpu_request == "500m"  # type: ignore[attr-defined]
+
+
+def test_should_refuse_a_secret_stored_in_plain_text_without_echoing_it() -> None:
+    url = "postgresql://u:hunter2@db:5432/airflow"
+    problems = problems_of({"airflow:externalDatabaseUrl": url})
+    assert problems == [
+        "airflow:externalDatabaseUrl = (plain text): must be stored encrypted: "
+        "pulumi config set --secret externalDatabaseUrl ..."
+    ]
+    assert "hunter2" not in str(problems)
+
+
+def test_should_validate_a_secret_without_echoing_it() -> None:
+    problems = problems_of({"airflow:externalBrokerUrl": "amqp://guest:hunter2@mq"}, ("airflow:externalBrokerUrl",))
+    assert problems == [
+        "airflow:externalBrokerUrl = (secret): must be a Redis URL such as redis://:password@host:6379/0 or rediss://..."
+    ]
+
+
+def test_should_take_every_default_from_pulumi_yaml() -> None:
+    settings = settings_from({})
+    schema = config_schema()
+    assert settings.namespace == schema["namespace"]["default"]  # type: ignore[attr-defined]
+    assert settings.worker.replicas == schema["workerReplicas"]["default"]  # type: ignore[attr-defined]
+    assert settings.airflow_image == (  # type: ignore[attr-defined]
+        f"{schema['airflowImageRepository']['default']}:{schema['airflowImageTag']['default']}"
+    )
+
+
+def test_should_declare_every_key_the_program_reads() -> None:
+    """A key read but not declared would have no default and no documentation."""
+    sources = "\n".join(p.read_text() for p in Path("components").glob("*.py"))
+    read_keys = set(re.findall(r'reader\.(?:read|secret)\(\s*"([A-Za-z]+)"', sources))
+    read_prefixes = set(re.findall(r'read_(?:process|resources)\(reader, "([A-Za-z]+)"', sources))
+    declared = set(config_schema())
+    assert read_keys <= declared, read_keys - declared
+    for prefix in read_prefixes:
+        assert f"{prefix}CpuRequest" in declared, prefix
+
+
+def test_should_declare_no_key_the_program_ignores() -> None:
+    reader_calls: list[str] = []
+    reader = ConfigReader(raw=lambda key: reader_calls.append(key) or None, is_secret=lambda key: False)
+    read_settings(reader, "test")
+    assert set(config_schema()) - {key.split(":", 1)[1] for key in reader_calls} == set()
+
+
+def test_should_mark_secret_keys_without_defaults() -> None:
+    for key, declared in config_schema().items():
+        if declared.get("secret"):
+            assert "default" not in declared, key
+
+
+def test_should_fail_the_program_with_the_message_and_no_traceback(run: Run) -> None:
+    with pytest.raises(pulumi.RunError) as caught:
+        run(workerReplicas="two")
+    assert "airflow:workerReplicas = 'two'" in str(caught.value)
