@@ -75,6 +75,7 @@ class Registration:
     dependencies: list[str]
     inputs: dict[str, Any]
     lookup_id: str = ""
+    retain_on_delete: bool = False
 
     @property
     def is_kubernetes_object(self) -> bool:
@@ -186,6 +187,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     # Deserialised as the engine holds them: secret values stay wrapped in their marker.
                     inputs=rpc.deserialize_properties(request.object),
                     lookup_id=request.importId,
+                    retain_on_delete=bool(request.retainOnDelete),
                 )
             )
         return response

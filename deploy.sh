@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Deploys a stack (default: dev) to the current kube context: `./deploy.sh [stack] [pulumi up flags...]`.
+# Uses the Pulumi backend you are logged in to, or else a local file backend in ~/.pulumi-local.
+set -euo pipefail
+cd "$(dirname "$0")"
+stack="${1:-dev}"
+shift || true
+
+command -v pulumi >/dev/null || { echo "deploy.sh: the Pulumi CLI is not installed (see https://www.pulumi.com/docs/install/)" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "deploy.sh: python3 (3.11 or newer) is not installed" >&2; exit 1; }
+
+if ! pulumi whoami >/dev/null 2>&1; then
+  mkdir -p "$HOME/.pulumi-local"
+  pulumi login "file://$HOME/.pulumi-local"
+  if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+    echo "deploy.sh: local backend: Pulumi will ask for the passphrase that encrypts this stack's secrets" >&2
+  fi
+fi
+
+# Creates .venv and installs requirements.txt into it (Pulumi.yaml names the virtualenv).
+pulumi install
+pulumi stack select --create "$stack"
+exec pulumi up --stack "$stack" "$@"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every offline check of the project on a fresh machine: `./test.sh [pytest args...]`.
+# Creates .venv (and the scanners' own environments), installs the pinned tools, lints, then runs the tests.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "test.sh: needs Python 3.11 or newer" >&2; exit 1; }
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+
+echo "== ruff"
+.venv/bin/ruff check .
+echo "== mypy"
+.venv/bin/mypy
+echo "== pytest"
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+if [ "$status" -eq 5 ]; then
+  echo "test.sh: pytest collected no tests: the test tier is broken" >&2
+fi
+exit "$status"

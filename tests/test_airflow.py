@@ -1,0 +1,230 @@
+"""AirflowCore: the Airflow 3 processes, their env, probes, security and the migration Job."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from components.airflow import API_SERVICE_NAME, migration_job_name
+from tests.conftest import Run
+from tools.harness import Capture
+
+DEPLOYMENTS = {
+    "airflow-api-server": ["api-server"],
+    "airflow-scheduler": ["scheduler"],
+    "airflow-dag-processor": ["dag-processor"],
+    "airflow-triggerer": ["triggerer"],
+}
+LONG_RUNNING = [("Deployment", name) for name in DEPLOYMENTS] + [("StatefulSet", "airflow-worker")]
+REPLICA_KEYS = [
+    ("apiServerReplicas", "Deployment", "airflow-api-server"),
+    ("schedulerReplicas", "Deployment", "airflow-scheduler"),
+    ("dagProcessorReplicas", "Deployment", "airflow-dag-processor"),
+    ("triggererReplicas", "Deployment", "airflow-triggerer"),
+    ("workerReplicas", "StatefulSet", "airflow-worker"),
+]
+
+
+def pod_spec(capture: Capture, kind: str, name: str) -> dict[str, Any]:
+    spec: dict[str, Any] = capture.object(kind, name)["spec"]["template"]["spec"]
+    return spec
+
+
+def main_container(capture: Capture, kind: str, name: str) -> dict[str, Any]:
+    containers: list[dict[str, Any]] = pod_spec(capture, kind, name)["containers"]
+    return containers[0]
+
+
+def env_of(container: dict[str, Any]) -> dict[str, Any]:
+    return {item["name"]: item.get("value", item.get("valueFrom")) for item in container.get("env", [])}
+
+
+def migration_job(capture: Capture) -> dict[str, Any]:
+    jobs = [r.plain_inputs for r in capture.kubernetes_objects() if r.inputs.get("kind") == "Job"]
+    assert len(jobs) == 1, "expected exactly one migration Job"
+    return jobs[0]
+
+
+@pytest.mark.parametrize(("name", "args"), DEPLOYMENTS.items())
+def test_should_run_each_airflow_3_process_as_a_deployment(default_run: Capture, name: str, args: list[str]) -> None:
+    assert main_container(default_run, "Deployment", name)["args"] == args, name
+
+
+def test_should_run_celery_workers_as_a_statefulset_behind_their_headless_service(default_run: Capture) -> None:
+    worker = default_run.object("StatefulSet", "airflow-worker")
+    assert main_container(default_run, "StatefulSet", "airflow-worker")["args"] == ["celery", "worker"]
+    assert worker["spec"]["serviceName"] == "airflow-worker"
+    assert default_run.object("Service", "airflow-worker")["spec"]["clusterIP"] == "None"
+
+
+@pytest.mark.parametrize(("kind", "name"), LONG_RUNNING)
+def test_should_give_every_airflow_container_the_env_airflow_3_needs(default_run: Capture, kind: str, name: str) -> None:
+    env = env_of(main_container(default_run, kind, name))
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
+    assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False", name
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-webserver.airflow.svc:8080/execution/", name
+    assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith("FabAuthManager"), name
+    for variable, key in [
+        ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "sql-alchemy-conn"),
+        ("AIRFLOW__CELERY__BROKER_URL", "broker-url"),
+        ("AIRFLOW__CORE__FERNET_KEY", "fernet-key"),
+        ("AIRFLOW__API__SECRET_KEY", "api-secret-key"),
+        ("AIRFLOW__API_AUTH__JWT_SECRET", "jwt-secret"),
+    ]:
+        assert env[variable] == {"secretKeyRef": {"name": "airflow-secrets", "key": key}}, (name, variable)
+
+
+def test_should_give_the_base_url_to_the_api_server_only(default_run: Capture) -> None:
+    with_base_url = [
+        name for kind, name in LONG_RUNNING if "AIRFLOW__API__BASE_URL" in env_of(main_container(default_run, kind, name))
+    ]
+    assert with_base_url == ["airflow-api-server"]
+
+
+@pytest.mark.parametrize(("kind", "name"), LONG_RUNNING)
+def test_should_wait_for_migrations_before_starting(default_run: Capture, kind: str, name: str) -> None:
+    init = [c for c in pod_spec(default_run, kind, name).get("initContainers", []) if c["name"] == "wait-for-migrations"]
+    assert len(init) == 1, name
+    assert init[0]["args"][:2] == ["db", "check-migrations"], name
+
+
+def test_should_migrate_and_create_the_admin_in_a_job_that_does_not_wait_for_itself(default_run: Capture) -> None:
+    job = migration_job(default_run)
+    spec = job["spec"]["template"]["spec"]
+    script = spec["containers"][0]["args"][-1]
+    assert script.startswith("airflow db migrate && airflow users create --role Admin"), script
+    assert "wait-for-migrations" not in [c["name"] for c in spec.get("initContainers", [])]
+    assert env_of(spec["containers"][0])["ADMIN_PASSWORD"] == {
+        "secretKeyRef": {"name": "airflow-secrets", "key": "admin-password"}
+    }
+
+
+def test_should_rerun_the_migration_job_when_the_image_changes(run: Run) -> None:
+    job = migration_job(run(airflowImageTag="3.3.1"))
+    assert job["metadata"]["name"] == migration_job_name("apache/airflow:3.3.1")
+    assert migration_job_name("apache/airflow:3.3.1") != migration_job_name("apache/airflow:3.3.2")
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "probe", "expected"),
+    [
+        ("Deployment", "airflow-api-server", "livenessProbe", {"path": "/api/v2/monitor/health", "port": "airflow-ui"}),
+        ("Deployment", "airflow-api-server", "readinessProbe", {"path": "/api/v2/monitor/health", "port": "airflow-ui"}),
+        ("Deployment", "airflow-api-server", "startupProbe", {"path": "/api/v2/monitor/health", "port": "airflow-ui"}),
+    ],
+)
+def test_should_probe_the_api_server_health_endpoint(
+    default_run: Capture, kind: str, name: str, probe: str, expected: dict[str, str]
+) -> None:
+    assert main_container(default_run, kind, name)[probe]["httpGet"] == expected, (name, probe)
+
+
+@pytest.mark.parametrize(
+    ("name", "job_type"),
+    [("airflow-scheduler", "SchedulerJob"), ("airflow-dag-processor", "DagProcessorJob"), ("airflow-triggerer", "TriggererJob")],
+)
+def test_should_check_the_local_job_heartbeat_for_liveness(default_run: Capture, name: str, job_type: str) -> None:
+    command = main_container(default_run, "Deployment", name)["livenessProbe"]["exec"]["command"]
+    assert command == ["airflow", "jobs", "check", "--job-type", job_type, "--local"], name
+
+
+def test_should_ping_this_celery_worker_for_liveness(default_run: Capture) -> None:
+    worker = main_container(default_run, "StatefulSet", "airflow-worker")
+    command = worker["livenessProbe"]["exec"]["command"]
+    assert "inspect ping" in command[-1] and "celery@$(hostname)" in command[-1]
+
+
+def test_should_let_workers_finish_tasks_on_shutdown(default_run: Capture) -> None:
+    assert env_of(main_container(default_run, "StatefulSet", "airflow-worker"))["DUMB_INIT_SETSID"] == "0"
+    assert pod_spec(default_run, "StatefulSet", "airflow-worker")["terminationGracePeriodSeconds"] == 600
+
+
+def test_should_expose_the_api_server_under_the_seed_service_name(default_run: Capture) -> None:
+    service = default_run.object("Service", API_SERVICE_NAME)
+    assert service["spec"]["ports"] == [{"name": "airflow-ui", "port": 8080, "targetPort": "airflow-ui"}]
+    assert service["spec"]["selector"]["app.kubernetes.io/component"] == "api-server"
+
+
+@pytest.mark.parametrize(("key", "kind", "name"), REPLICA_KEYS)
+def test_should_take_replica_counts_from_config(run: Run, key: str, kind: str, name: str) -> None:
+    assert run(**{key: 3}).object(kind, name)["spec"]["replicas"] == 3, name
+
+
+@pytest.mark.parametrize(
+    ("prefix", "kind", "name"),
+    [
+        ("apiServer", "Deployment", "airflow-api-server"),
+        ("scheduler", "Deployment", "airflow-scheduler"),
+        ("dagProcessor", "Deployment", "airflow-dag-processor"),
+        ("triggerer", "Deployment", "airflow-triggerer"),
+        ("worker", "StatefulSet", "airflow-worker"),
+        ("postgres", "StatefulSet", "airflow-postgresql"),
+        ("redis", "Deployment", "airflow-redis"),
+    ],
+)
+def test_should_take_requests_and_limits_from_config(run: Run, prefix: str, kind: str, name: str) -> None:
+    capture = run(**{f"{prefix}CpuRequest": "123m", f"{prefix}MemoryLimit": "3Gi"})
+    resources = main_container(capture, kind, name)["resources"]
+    assert resources["requests"]["cpu"] == "123m", name
+    assert resources["limits"]["memory"] == "3Gi", name
+
+
+def test_should_take_migration_job_resources_from_config(run: Run) -> None:
+    job = migration_job(run(migrationsCpuLimit="3"))
+    assert job["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["cpu"] == "3"
+
+
+def test_should_give_each_process_its_own_service_account_without_a_token(default_run: Capture) -> None:
+    accounts = {
+        r.plain_inputs["metadata"]["name"]: r.plain_inputs
+        for r in default_run.kubernetes_objects()
+        if r.inputs.get("kind") == "ServiceAccount"
+    }
+    used = [pod_spec(default_run, kind, name)["serviceAccountName"] for kind, name in LONG_RUNNING]
+    assert len(set(used)) == len(LONG_RUNNING)
+    for name in used:
+        assert accounts[name]["automountServiceAccountToken"] is False, name
+
+
+def test_should_harden_every_pod_and_container(default_run: Capture) -> None:
+    pods = [
+        (r.name, r.plain_inputs["spec"]["template"]["spec"])
+        for r in default_run.kubernetes_objects()
+        if r.inputs.get("kind") in ("Deployment", "StatefulSet", "Job")
+    ]
+    assert len(pods) >= 8, "api-server, scheduler, dag-processor, triggerer, worker, migrations, postgres, redis"
+    for name, spec in pods:
+        assert spec["automountServiceAccountToken"] is False, name
+        assert spec["securityContext"]["runAsNonRoot"] is True, name
+        for container in spec["containers"] + spec.get("initContainers", []):
+            context = container["securityContext"]
+            where = f"{name}/{container['name']}"
+            assert context["allowPrivilegeEscalation"] is False, where
+            assert context["capabilities"] == {"drop": ["ALL"]}, where
+            assert context["seccompProfile"] == {"type": "RuntimeDefault"}, where
+            assert context["readOnlyRootFilesystem"] is True, where
+            assert context["runAsNonRoot"] is True, where
+
+
+def test_should_keep_airflow_writes_on_writable_volumes(default_run: Capture) -> None:
+    mounts = {m["mountPath"] for m in main_container(default_run, "Deployment", "airflow-scheduler")["volumeMounts"]}
+    assert {"/opt/airflow/config", "/opt/airflow/logs", "/tmp"} <= mounts
+    env = env_of(main_container(default_run, "Deployment", "airflow-scheduler"))
+    assert env["AIRFLOW_CONFIG"].startswith("/opt/airflow/config/")
+
+
+def test_should_label_the_namespace_to_enforce_the_restricted_pod_security_standard(default_run: Capture) -> None:
+    labels = default_run.object("Namespace", "airflow")["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_should_put_every_object_in_the_configured_namespace(run: Run) -> None:
+    capture = run(namespace="data-platform")
+    for registration in capture.kubernetes_objects():
+        if registration.inputs["kind"] in ("Namespace", "ClusterIssuer", "IngressClass"):
+            continue
+        namespace = registration.plain_inputs["metadata"].get("namespace")
+        assert namespace in ("data-platform", None) or registration.type.startswith("kubernetes:helm"), registration.name
+        if registration.name.startswith(("airflow", "postgres", "redis", "worker-logs")):
+            assert namespace == "data-platform", registration.name

@@ -1,0 +1,36 @@
+"""The README stays true: its configuration reference is Pulumi.yaml's, and it names the two set-up commands."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from components.settings import config_schema
+from tools import config_doc
+
+
+def test_should_document_exactly_the_keys_pulumi_yaml_declares() -> None:
+    documented = set(re.findall(r"^\| `([A-Za-z]+)` \|", config_doc.documented_table(Path("README.md").read_text()), re.M))
+    declared = set(config_schema())
+    assert documented == declared, {"undocumented": declared - documented, "not declared": documented - declared}
+
+
+def test_should_keep_the_reference_identical_to_the_generated_one() -> None:
+    assert config_doc.documented_table(Path("README.md").read_text()) == config_doc.table(), (
+        "README.md's configuration reference is stale: run `python -m tools.config_doc --write`"
+    )
+
+
+def test_should_give_every_key_a_description() -> None:
+    for key, declared in config_schema().items():
+        assert len(str(declared.get("description", ""))) > 20, key
+
+
+def test_should_name_the_deploy_and_test_commands_that_exist() -> None:
+    readme = Path("README.md").read_text()
+    setup = readme.split("## Set up", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```sh\n(.*?)\n```", setup, re.S)
+    assert commands == ["./deploy.sh dev", "./test.sh"]
+    for script in ("deploy.sh", "test.sh"):
+        assert Path(script).stat().st_mode & 0o111, script
+    assert "./test.sh" in Path(".ci/run").read_text()
