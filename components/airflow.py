@@ -242,9 +242,6 @@ class AirflowCore(pulumi.ComponentResource):
             # Airflow writes a default config file at start; keep it on the writable config volume.
             "AIRFLOW_CONFIG": f"{AIRFLOW_HOME}/config/airflow.cfg",
             "AIRFLOW__FAB__CONFIG_FILE": f"{AIRFLOW_HOME}/config/webserver_config.py",
-            # The image's entrypoint would otherwise try to create the admin user or upgrade the DB on its own.
-            "_AIRFLOW_DB_MIGRATE": "false",
-            "_AIRFLOW_WWW_USER_CREATE": "false",
         }
         env = [k8s.core.v1.EnvVarArgs(name=key, value=value) for key, value in plain.items()]
         env += [

@@ -1,0 +1,27 @@
+"""The stack as a whole: test-only switches and how components are wired."""
+
+from __future__ import annotations
+
+from tests.conftest import Run
+from tools.harness import Capture
+
+SKIP_AWAIT = "pulumi.com/skipAwait"
+
+
+def test_should_mark_every_kubernetes_object_skip_await_when_asked(run: Run) -> None:
+    objects = run(skipAwait=True).kubernetes_objects()
+    assert objects
+    for registration in objects:
+        annotations = registration.plain_inputs["metadata"].get("annotations") or {}
+        assert annotations.get(SKIP_AWAIT) == "true", registration.name
+
+
+def test_should_wait_for_readiness_by_default(default_run: Capture) -> None:
+    waiting = [
+        r.name
+        for r in default_run.kubernetes_objects()
+        if (r.plain_inputs["metadata"].get("annotations") or {}).get(SKIP_AWAIT) != "true"
+    ]
+    # Only the database claim skips its wait: it binds after its pod is scheduled (WaitForFirstConsumer).
+    assert "airflow-api-server" in waiting
+    assert [r.name for r in default_run.kubernetes_objects() if r.name not in waiting] == ["postgres-data"]
