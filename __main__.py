@@ -5,11 +5,16 @@ import pulumi_kubernetes as k8s
 
 from components import kube
 from components.airflow import IMAGE_DAGS, AirflowCore, AirflowCoreArgs, AirflowSecretValues
+from components.git_sync import GitSync, GitSyncArgs
+from components.ingress import AirflowIngress, AirflowIngressArgs, https_url, ui_host
+from components.ingress_controller import IngressController, IngressControllerArgs
+from components.network_policies import NetworkPolicies, NetworkPoliciesArgs
 from components.postgres import Postgres, PostgresArgs
 from components.redis import Redis, RedisArgs
 from components.secrets import AirflowSecrets
 from components.settings import SettingsError, load_settings
-from components.worker_logs import WorkerLogs, WorkerLogsArgs
+from components.tls_issuer import TlsIssuer, TlsIssuerArgs
+from components.worker_logs import WorkerLogs, WorkerLogsArgs, pod_security_enforce_level
 
 try:
     settings = load_settings()
@@ -27,7 +32,9 @@ namespace = k8s.core.v1.Namespace(
         labels={
             **kube.labels("namespace"),
             # The cluster itself then refuses any pod that is not hardened, whoever creates it.
-            "pod-security.kubernetes.io/enforce": "restricted",
+            # `baseline` only with workerLogsFixPermissions (a documented root init container); audit and warn stay
+            # `restricted`, so every apply and the audit log still name the exception.
+            "pod-security.kubernetes.io/enforce": pod_security_enforce_level(settings.worker_logs),
             "pod-security.kubernetes.io/enforce-version": "latest",
             "pod-security.kubernetes.io/audit": "restricted",
             "pod-security.kubernetes.io/warn": "restricted",
@@ -55,10 +62,47 @@ else:
         "redis", RedisArgs(namespace_name, secrets.redis_password, settings.redis, settings.image_pull_policy)
     ).broker_url
 
-worker_logs = WorkerLogs("worker-logs", WorkerLogsArgs(namespace=namespace_name))
+worker_logs = WorkerLogs(
+    "worker-logs",
+    WorkerLogsArgs(
+        namespace=namespace_name,
+        settings=settings.worker_logs,
+        image=settings.airflow_image,
+        image_pull_policy=settings.image_pull_policy,
+    ),
+)
 
-# Until an Ingress exists, the UI is reached with `kubectl port-forward`.
-base_url = "http://localhost:8080"
+# Without a repository the DAGs are the ones baked into the Airflow image.
+if settings.git_sync is None:
+    dags = IMAGE_DAGS
+else:
+    dags = GitSync("git-sync", GitSyncArgs(namespace_name, settings.git_sync, settings.image_pull_policy)).dags_source
+
+edge = settings.edge
+ingress_controller = IngressController(
+    "ingress-controller",
+    IngressControllerArgs(
+        mode=edge.ingress_mode,
+        class_name=edge.ingress_class_name,
+        namespace=edge.ingress_namespace,
+        service_type=edge.ingress_service_type,
+        existing_service=edge.ingress_existing_service,
+    ),
+)
+tls = TlsIssuer(
+    "tls",
+    TlsIssuerArgs(
+        mode=edge.tls_mode,
+        kind=edge.issuer_kind,
+        ingress_class_name=ingress_controller.ingress_class_name,
+        name_prefix=settings.namespace,
+        namespace=edge.cert_manager_namespace,
+        acme_email=edge.acme_email,
+    ),
+)
+# With a domain nothing waits for the load balancer; without one only the api-server does, for its base_url.
+host = ui_host(edge.domain, ingress_controller.lb_address, edge.wildcard_dns_service, public_ca=edge.issuer_kind.is_acme)
+base_url = https_url(host)
 
 airflow = AirflowCore(
     "airflow",
@@ -74,12 +118,40 @@ airflow = AirflowCore(
         database_url=database_url,
         broker_url=broker_url,
         base_url=base_url,
-        dags=IMAGE_DAGS,
+        dags=dags,
         worker_storage=worker_logs.storage,
     ),
 )
 
+ui = AirflowIngress(
+    "ui",
+    AirflowIngressArgs(
+        namespace=namespace_name,
+        host=host,
+        ingress_class_name=ingress_controller.ingress_class_name,
+        issuer_name=tls.issuer_name,
+        issuer_kind=tls.issuer_kind,
+        service_name=airflow.api_service_name,
+        service_port=airflow.api_service_port,
+    ),
+)
+
+NetworkPolicies(
+    "network-policies",
+    NetworkPoliciesArgs(
+        namespace=namespace_name,
+        ingress_namespace=ingress_controller.namespace,
+        git_port=settings.git_sync.repository.port if settings.git_sync is not None else None,
+        in_cluster_database=settings.postgres.external_url is None,
+        in_cluster_broker=settings.redis.external_url is None,
+    ),
+)
+
 pulumi.export("namespace", namespace_name)
-pulumi.export("url", base_url)
+pulumi.export("url", ui.url)
+pulumi.export("loadBalancerAddress", ingress_controller.lb_address)
+pulumi.export("issuer", tls.issuer_name)
+pulumi.export("ingressNamespace", ingress_controller.namespace)
+pulumi.export("workerLogsVolume", worker_logs.volume)
 pulumi.export("adminUser", settings.admin_username)
 pulumi.export("adminPassword", secrets.admin_password)

@@ -41,6 +41,13 @@ CELERY_APP = "airflow.providers.celery.executors.celery_executor.app"
 MIGRATION_WAIT_SECONDS = 300
 # The log server of each worker, from which the api-server reads the logs of running tasks.
 WORKER_LOG_PORT = 8793
+# The triggerer's log server, from which the api-server reads the trigger logs of deferred tasks.
+TRIGGERER_LOG_PORT = 8794
+# The api-server fetches a deferred task's trigger log from http://<triggerer job hostname>:8794. A Deployment pod's
+# default hostname (its bare pod name) resolves nowhere, so the triggerer records its pod IP: that log sits in the pod's
+# emptyDir and is only read while the trigger runs, i.e. while that IP is the pod's. (Workers, whose logs outlive the
+# pod, record a stable DNS name instead: see WorkerLogs.)
+TRIGGERER_HOSTNAME_CALLABLE = "airflow.utils.net.get_host_ip_address"
 # A worker on warm shutdown finishes its running tasks first; give them this long before SIGKILL.
 WORKER_GRACE_SECONDS = 600
 
@@ -71,6 +78,10 @@ class WorkerStorage:
     """One claim per worker replica; empty when logs are not persisted."""
     retention_policy: k8s.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicyArgs | None = None
     """What happens to the claims on scale-down and on deletion."""
+    fs_group: int = AIRFLOW_GID
+    """Group the kubelet gives the logs volume, so uid 50000 (in that group) can write it."""
+    pod_annotations: dict[str, str] = field(default_factory=dict)
+    """Annotations of the worker pod template (e.g. a documented Pod Security exception)."""
 
 
 @dataclass(frozen=True)
@@ -221,6 +232,8 @@ class AirflowCore(pulumi.ComponentResource):
                 settings=settings.triggerer,
                 parses_dags=True,
                 liveness=job_check_probe("TriggererJob"),
+                ports=[k8s.core.v1.ContainerPortArgs(name="triggerer-logs", container_port=TRIGGERER_LOG_PORT)],
+                env=[k8s.core.v1.EnvVarArgs(name="AIRFLOW__CORE__HOSTNAME_CALLABLE", value=TRIGGERER_HOSTNAME_CALLABLE)],
             ),
         ]
         for process in processes:
@@ -307,6 +320,7 @@ class AirflowCore(pulumi.ComponentResource):
         restart_policy: str | None = None,
         wait_for_migrations: bool = True,
         grace_seconds: int | None = None,
+        fs_group: int = AIRFLOW_GID,
     ) -> k8s.core.v1.PodSpecArgs:
         service_account = self._service_account(component)
         init_containers = []
@@ -325,7 +339,7 @@ class AirflowCore(pulumi.ComponentResource):
             enable_service_links=False,
             restart_policy=restart_policy,
             termination_grace_period_seconds=grace_seconds,
-            security_context=kube.pod_security(AIRFLOW_UID, AIRFLOW_GID, fs_group=AIRFLOW_GID),
+            security_context=kube.pod_security(AIRFLOW_UID, AIRFLOW_GID, fs_group=fs_group),
             init_containers=addons.init_containers + init_containers,
             containers=[main, *addons.sidecars],
             volumes=addons.volumes,
@@ -364,7 +378,12 @@ class AirflowCore(pulumi.ComponentResource):
         )
         k8s.batch.v1.Job(
             f"{self._name}-db-migrate",
-            metadata=kube.object_meta(migration_job_name(settings.airflow_image), self._args.namespace, component),
+            metadata=kube.object_meta(
+                migration_job_name(settings.airflow_image),
+                self._args.namespace,
+                component,
+                annotations=kube.checkov_skips(*kube.WORKLOAD_SKIPS),
+            ),
             spec=k8s.batch.v1.JobSpecArgs(
                 backoff_limit=6,
                 active_deadline_seconds=1800,
@@ -393,7 +412,16 @@ class AirflowCore(pulumi.ComponentResource):
         )
         k8s.apps.v1.Deployment(
             f"{self._name}-{process.component}",
-            metadata=kube.object_meta(f"airflow-{process.component}", self._args.namespace, process.component),
+            metadata=kube.object_meta(
+                f"airflow-{process.component}",
+                self._args.namespace,
+                process.component,
+                annotations=kube.checkov_skips(
+                    *kube.WORKLOAD_SKIPS,
+                    *([] if process.readiness else [kube.NO_READINESS_PROBE]),
+                    *kube.sidecar_skips(addons.sidecars),
+                ),
+            ),
             spec=k8s.apps.v1.DeploymentSpecArgs(
                 replicas=process.settings.replicas,
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=kube.selector_labels(process.component)),
@@ -427,7 +455,14 @@ class AirflowCore(pulumi.ComponentResource):
         )
         k8s.apps.v1.StatefulSet(
             f"{self._name}-worker",
-            metadata=kube.object_meta("airflow-worker", self._args.namespace, component),
+            metadata=kube.object_meta(
+                "airflow-worker",
+                self._args.namespace,
+                component,
+                annotations=kube.checkov_skips(
+                    *kube.WORKLOAD_SKIPS, kube.NO_READINESS_PROBE, *kube.sidecar_skips(addons.sidecars)
+                ),
+            ),
             spec=k8s.apps.v1.StatefulSetSpecArgs(
                 replicas=settings.worker.replicas,
                 service_name=storage.service_name,
@@ -435,9 +470,16 @@ class AirflowCore(pulumi.ComponentResource):
                 pod_management_policy="Parallel",
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=kube.selector_labels(component)),
                 template=k8s.core.v1.PodTemplateSpecArgs(
-                    metadata=self._pod_metadata(component),
+                    metadata=k8s.meta.v1.ObjectMetaArgs(
+                        labels=kube.labels(component), annotations=storage.pod_annotations or None
+                    ),
                     spec=self._pod_spec(
-                        component, main, addons, settings.worker.resources, grace_seconds=WORKER_GRACE_SECONDS
+                        component,
+                        main,
+                        addons,
+                        settings.worker.resources,
+                        grace_seconds=WORKER_GRACE_SECONDS,
+                        fs_group=storage.fs_group,
                     ),
                 ),
                 volume_claim_templates=storage.volume_claim_templates or None,

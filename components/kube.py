@@ -34,6 +34,62 @@ def object_meta(
     )
 
 
+@dataclass(frozen=True)
+class CheckovSkip:
+    """A checkov check that does not fit one object, and why: the reason shows in every scan (tools/checkov_scan.py)."""
+
+    check: str
+    reason: str
+
+
+def checkov_skips(*skips: CheckovSkip) -> dict[str, str]:
+    """Annotations that make checkov skip these checks on this object alone, never globally (for object_meta)."""
+    # checkov splits the value on "=": a reason must not hold one.
+    assert all("=" not in skip.reason for skip in skips), "a checkov skip reason must not contain '='"
+    return {f"checkov.io/skip{index}": f"{skip.check}={skip.reason}" for index, skip in enumerate(skips, start=1)}
+
+
+# Policy choices that every workload of this product makes.
+IMAGE_BY_TAG = CheckovSkip(
+    "CKV_K8S_43",
+    "images are pinned to release tags set in the stack config, reviewed in every preview; a digest would go stale at "
+    "each rebuild of the same release",
+)
+PULL_POLICY_SETTING = CheckovSkip(
+    "CKV_K8S_15",
+    "imagePullPolicy is a stack setting: IfNotPresent by default since tags are pinned (no registry round trip per pod "
+    "start); set Always where nodes are shared with untrusted workloads",
+)
+SECRETS_IN_ENV = CheckovSkip(
+    "CKV_K8S_35",
+    "the process reads these credentials from its environment (Airflow's AIRFLOW__* settings, the database and broker "
+    "images); they come from a Secret by secretKeyRef and are never written in the pod spec",
+)
+WORKLOAD_SKIPS = (IMAGE_BY_TAG, PULL_POLICY_SETTING, SECRETS_IN_ENV)
+NO_READINESS_PROBE = CheckovSkip(
+    "CKV_K8S_9",
+    "readiness gates nothing here: no Service routes traffic by it (the workers' headless log Service publishes "
+    "not-ready pods too); the liveness probe checks the process",
+)
+SIDECAR_WITHOUT_LIVENESS = CheckovSkip(
+    "CKV_K8S_8",
+    "a helper sidecar without a liveness probe (such as the log groomer) has nothing to probe, and the pod's work does "
+    "not depend on it; the main container has its liveness probe",
+)
+
+
+def sidecar_skips(sidecars: list[k8s.core.v1.ContainerArgs]) -> list[CheckovSkip]:
+    """checkov wants a liveness probe in every container: skip that on an object only for its probe-less sidecars."""
+    return [SIDECAR_WITHOUT_LIVENESS] if any(sidecar.liveness_probe is None for sidecar in sidecars) else []
+
+
+IMAGE_USER = CheckovSkip(
+    "CKV_K8S_40",
+    "runs as uid 999, the user the official image is built for and that owns its data; the pod shares no host "
+    "namespace or path, so a host user with that uid gains nothing",
+)
+
+
 def container_security(run_as_user: int | None = None, run_as_group: int | None = None) -> k8s.core.v1.SecurityContextArgs:
     """The restricted Pod Security profile and a read-only root filesystem."""
     return k8s.core.v1.SecurityContextArgs(

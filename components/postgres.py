@@ -97,7 +97,12 @@ class Postgres(pulumi.ComponentResource):
         ready_command = ["pg_isready", "--host=127.0.0.1", f"--username={USER}", f"--dbname={DATABASE}"]
         k8s.apps.v1.StatefulSet(
             f"{name}-statefulset",
-            metadata=kube.object_meta(resource_name, args.namespace, COMPONENT),
+            metadata=kube.object_meta(
+                resource_name,
+                args.namespace,
+                COMPONENT,
+                annotations=kube.checkov_skips(*kube.WORKLOAD_SKIPS, kube.IMAGE_USER),
+            ),
             spec=k8s.apps.v1.StatefulSetSpecArgs(
                 replicas=1,
                 service_name=service.metadata.name,

@@ -67,7 +67,12 @@ class Redis(pulumi.ComponentResource):
         data_volume, data_mount = kube.writable_dir("data", "/data", "64Mi")
         k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata=kube.object_meta(resource_name, args.namespace, COMPONENT),
+            metadata=kube.object_meta(
+                resource_name,
+                args.namespace,
+                COMPONENT,
+                annotations=kube.checkov_skips(*kube.WORKLOAD_SKIPS, kube.IMAGE_USER),
+            ),
             spec=k8s.apps.v1.DeploymentSpecArgs(
                 replicas=1,
                 # Two brokers must never run at once: queued messages would split between them.

@@ -10,13 +10,19 @@ rule, so a user fixes a stack file in one round instead of one error per `pulumi
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import pulumi
 import yaml
@@ -25,6 +31,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 PROJECT_FILE = PROJECT_DIR / "Pulumi.yaml"
 
 T = TypeVar("T")
+E = TypeVar("E", bound=StrEnum)
 
 
 class SettingsError(Exception):
@@ -220,7 +227,9 @@ class ConfigReader:
             return parse(self.default(key) or "")
 
     def secret(self, key: str, parse: Callable[[str], str] | None = None) -> pulumi.Output[str] | None:
-        """A secret value as a secret Output (None when unset). Its text never appears in a message."""
+        """A secret value as a secret Output (None when unset). Its text never appears in a message.
+
+        The Output holds what `parse` returns, so a rule may also normalise the value (line ends, a final newline)."""
         declared = self._declared(key)
         if not declared.get("secret"):
             raise KeyError(f"config key {key!r} is read as a secret but not declared `secret: true` in Pulumi.yaml")
@@ -229,12 +238,13 @@ class ConfigReader:
             return None
         if not self._is_secret(self.qualified(key)):
             self.fail(key, "(plain text)", f"must be stored encrypted: pulumi config set --secret {key} ...")
+        value = raw
         if parse is not None:
             try:
-                parse(raw)
+                value = parse(raw)
             except ValueError as error:
                 self.fail(key, "(secret)", str(error))
-        return pulumi.Output.secret(raw)
+        return pulumi.Output.secret(value)
 
 
 # --- the settings ---------------------------------------------------------------------------------------------------
@@ -299,6 +309,9 @@ class Settings:
     migrations: Resources
     postgres: PostgresSettings
     redis: RedisSettings
+    edge: EdgeSettings
+    worker_logs: WorkerLogsSettings
+    git_sync: GitSyncSettings | None
 
 
 
@@ -372,6 +385,9 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
             image=reader.read("redisImage", image_reference),
             resources=read_resources(reader, "redis"),
         ),
+        edge=read_edge(reader),
+        worker_logs=read_worker_logs(reader),
+        git_sync=read_git_sync(reader),
     )
     if reader.problems:
         raise SettingsError(reader.problems)
@@ -382,3 +398,671 @@ def load_settings() -> Settings:
     """The settings of the running stack (CLI, or mocks with `set_all_config`)."""
     reader = ConfigReader(raw=pulumi.runtime.get_config, is_secret=pulumi.runtime.is_config_secret)
     return read_settings(reader, pulumi.get_stack())
+
+
+# --- the edge: ingress controller, TLS issuer, UI host (IngressController, TlsIssuer, AirflowIngress) ---------------
+
+
+class InstallMode(StrEnum):
+    """Whether the stack installs a cluster add-on (ingress-nginx, cert-manager) or uses one already there."""
+
+    INSTALL = "install"
+    EXISTING = "existing"
+
+
+class ServiceType(StrEnum):
+    """Type of the ingress controller's Service."""
+
+    LOAD_BALANCER = "LoadBalancer"
+    NODE_PORT = "NodePort"
+
+
+class IssuerKind(StrEnum):
+    """Who signs the UI's certificate."""
+
+    LETSENCRYPT_STAGING = "letsencrypt-staging"
+    LETSENCRYPT_PRODUCTION = "letsencrypt-production"
+    SELF_SIGNED = "self-signed"
+
+    @property
+    def is_acme(self) -> bool:
+        """Let's Encrypt: needs a contact e-mail, a public name and port 80 reachable from the internet."""
+        return self is not IssuerKind.SELF_SIGNED
+
+
+class WildcardDns(StrEnum):
+    """Public DNS services that resolve a name with an IP address in it to that address."""
+
+    SSLIP = "sslip.io"
+    NIP = "nip.io"
+
+
+# Names no public CA may certify (RFC 2606, RFC 6761, and `.internal` reserved by ICANN for private use).
+RESERVED_SUFFIXES = (".test", ".example", ".invalid", ".localhost", ".local", ".internal")
+RESERVED_EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
+EXISTING_SERVICE = re.compile(r"^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)/([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)$")
+
+
+@dataclass(frozen=True)
+class EdgeSettings:
+    """How the UI is reached from outside: the ingress controller, the certificate issuer and the host name."""
+
+    ingress_mode: InstallMode
+    ingress_namespace: str
+    ingress_service_type: ServiceType
+    ingress_class_name: str
+    ingress_existing_service: str
+    """`<namespace>/<name>` of an existing controller's Service; empty in install mode."""
+    tls_mode: InstallMode
+    cert_manager_namespace: str
+    issuer_kind: IssuerKind
+    acme_email: str
+    domain: str
+    """The UI's host name; empty means derived from the load balancer's address."""
+    wildcard_dns_service: WildcardDns
+
+
+def member_of(enum: type[E]) -> Callable[[str], E]:
+    def parse(raw: str) -> E:
+        try:
+            return enum(raw)
+        except ValueError:
+            raise ValueError("must be one of " + ", ".join(member.value for member in enum)) from None
+
+    return parse
+
+
+def host_name_or_empty(raw: str) -> str:
+    labels = raw.split(".")
+    if raw and (
+        not DNS_SUBDOMAIN.match(raw)
+        or len(labels) < 2
+        or any(len(label) > 63 for label in labels)
+        or labels[-1].isdigit()
+    ):
+        raise ValueError(
+            "must be empty or a fully qualified host name such as airflow.example.com "
+            "(lower-case labels of letters, digits and '-', separated by '.')"
+        )
+    return raw
+
+
+def email_or_empty(raw: str) -> str:
+    return email(raw) if raw else raw
+
+
+def service_reference_or_empty(raw: str) -> str:
+    if raw and not EXISTING_SERVICE.match(raw):
+        raise ValueError("must be empty or <namespace>/<name> of a Service, such as ingress-nginx/ingress-nginx-controller")
+    return raw
+
+
+def is_reserved(name: str) -> bool:
+    return any(f".{name}".endswith(suffix) for suffix in RESERVED_SUFFIXES)
+
+
+def read_edge(reader: ConfigReader) -> EdgeSettings:
+    edge = EdgeSettings(
+        ingress_mode=reader.read("ingressMode", member_of(InstallMode)),
+        ingress_namespace=reader.read("ingressNamespace", dns_label),
+        ingress_service_type=reader.read("ingressServiceType", member_of(ServiceType)),
+        ingress_class_name=reader.read("ingressClassName", dns_label),
+        ingress_existing_service=reader.read("ingressExistingService", service_reference_or_empty),
+        tls_mode=reader.read("tlsMode", member_of(InstallMode)),
+        cert_manager_namespace=reader.read("certManagerNamespace", dns_label),
+        issuer_kind=reader.read("issuerKind", member_of(IssuerKind)),
+        acme_email=reader.read("acmeEmail", email_or_empty),
+        domain=reader.read("domain", host_name_or_empty),
+        wildcard_dns_service=reader.read("wildcardDnsService", member_of(WildcardDns)),
+    )
+    # A bad value already reported stands as its default (empty): `reader.text` tells it from a missing one.
+    if edge.ingress_mode is InstallMode.EXISTING and not reader.text("ingressExistingService"):
+        reader.fail(
+            "ingressExistingService",
+            "''",
+            "is required when airflow:ingressMode is existing: the <namespace>/<name> of the controller's Service",
+        )
+    if edge.ingress_mode is InstallMode.INSTALL and edge.ingress_service_type is ServiceType.NODE_PORT and not edge.domain:
+        reader.fail(
+            "domain",
+            "''",
+            "is required when airflow:ingressServiceType is NodePort: a NodePort Service has no load-balancer address "
+            "to derive a host name from",
+        )
+    if edge.issuer_kind.is_acme:
+        if not reader.text("acmeEmail"):
+            reader.fail(
+                "acmeEmail",
+                "''",
+                f"is required when airflow:issuerKind is {edge.issuer_kind}: the contact address of the ACME account",
+            )
+        elif edge.acme_email and (
+            edge.acme_email.rsplit("@", 1)[-1].lower() in RESERVED_EMAIL_DOMAINS or is_reserved(edge.acme_email)
+        ):
+            reader.fail(
+                "acmeEmail",
+                repr(edge.acme_email),
+                "Let's Encrypt refuses contact addresses at reserved domains such as example.com: use a real mailbox",
+            )
+        if edge.domain and is_reserved(edge.domain):
+            reader.fail(
+                "domain",
+                repr(edge.domain),
+                f"Let's Encrypt cannot certify reserved names ({', '.join(RESERVED_SUFFIXES)}): "
+                "use airflow:issuerKind self-signed",
+            )
+    return edge
+
+
+# --- worker logs: the logs volume of each Celery worker and its groomer (WorkerLogs) ----------------------------------
+
+
+class ClaimRetention(StrEnum):
+    """What the StatefulSet controller does with a worker's logs claim (Kubernetes' own vocabulary)."""
+
+    RETAIN = "Retain"
+    DELETE = "Delete"
+
+
+@dataclass(frozen=True)
+class WorkerLogsSettings:
+    """Where the Celery workers keep task logs, how long logs live, and what happens to the volumes."""
+
+    persistence: bool
+    """A PersistentVolumeClaim per worker (true) or an emptyDir that dies with the pod (false)."""
+    size: str
+    """Size of each worker's claim, or the emptyDir's size limit."""
+    storage_class: str
+    """StorageClass of the claims; empty means the cluster's default class."""
+    when_scaled: ClaimRetention
+    """Claims of workers removed by a scale-down."""
+    when_deleted: ClaimRetention
+    """Claims of all workers when the StatefulSet is deleted (also on its replacement)."""
+    retention_days: int
+    """The groomer deletes log files older than this."""
+    fix_permissions: bool
+    """A root init container that chowns the volume, for provisioners that ignore fsGroup."""
+    groomer: Resources
+    """Requests and limits of the groomer sidecar (also used by the permissions fix)."""
+
+
+def read_worker_logs(reader: ConfigReader) -> WorkerLogsSettings:
+    logs = WorkerLogsSettings(
+        persistence=reader.read("workerLogsPersistence", parse_bool),
+        size=reader.read("workerLogsSize", memory_quantity),
+        storage_class=reader.read("workerLogsStorageClass", dns_subdomain_or_empty),
+        when_scaled=reader.read("workerLogsWhenScaled", member_of(ClaimRetention)),
+        when_deleted=reader.read("workerLogsWhenDeleted", member_of(ClaimRetention)),
+        retention_days=reader.read("workerLogsRetentionDays", integer_between(1, 3650)),
+        fix_permissions=reader.read("workerLogsFixPermissions", parse_bool),
+        groomer=read_resources(reader, "logGroomer"),
+    )
+    if logs.fix_permissions and not logs.persistence:
+        reader.fail(
+            "workerLogsFixPermissions",
+            "'true'",
+            "only applies when airflow:workerLogsPersistence is true: an emptyDir always honours fsGroup",
+        )
+    return logs
+
+
+# --- DAGs from git: repository, revision, credentials, host keys (GitSync) --------------------------------------------
+
+
+class GitTransport(StrEnum):
+    """How git-sync reaches the repository."""
+
+    SSH = "ssh"
+    HTTPS = "https"
+
+
+SSH_PORT = 22
+HTTPS_PORT = 443
+# The published SSH host keys of the big git hosts, so that host-key verification needs no setup for them. Looked up
+# 2026-11-24 in each operator's own documentation: GitHub "GitHub's SSH key fingerprints"; GitLab "GitLab.com settings"
+# (SSH known_hosts entries); Bitbucket Cloud "Configure SSH and two-step verification" (fingerprints), whose lines are
+# served at bitbucket.org/site/ssh. Every key's SHA256 fingerprint is checked against the published one in
+# tests/test_git_sync.py. When an operator rotates a key, git-sync fails with "Host key verification failed": update here.
+BUILT_IN_HOST_KEYS: dict[str, tuple[str, ...]] = {
+    "github.com": (
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+        "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5YRrYMjN"
+        "uG5N87uRgg6CLrbo5wAdT/y6v0mKV0U2w0WZ2YB/++Tpockg=",
+        "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQCj7ndNxQowgcQnjshcLrqPEiiphnt+VTTvDP6mHBL9j1aNUkY4Ue1gvwnGLVlOhGeYrnZaMgRK6+P"
+        "KCUXaDbC7qtbW8gIkhL7aGCsOr/C56SJMy/BCZfxd1nWzAOxSDPgVsmerOBYfNqltV9/hWCqBywINIR+5dIg6JTJ72pcEpEjcYgXkE2YEFXV1JHnsK"
+        "gbLWNlhScqb2UmyRkQyytRLtL+38TGxkxCflmO+5Z8CSSNY7GidjMIZ7Q4zMjA2n1nGrlTDkzwDCsw+wqFPGQA179cnfGWOWRVruj16z6XyvxvjJwbz"
+        "0wQZ75XK5tKSb7FNyeIEs4TT4jk+S4dhPeAUC5y+bDYirYgM4GC7uEnztnZyaVWQ7B381AK4Qdrwt51ZqExKbQpTUNn+EjqoTwvqNj4kqx5QUCI0Th"
+        "S/YkOxJCXmPUWZbhjpCg56i+2aB6CmK2JGhn57K5mj0MNdBXA4/WnwH6XoPWJzK5Nyu2zB3nAZp+S5hpQs+p1vN1/wsjk=",
+    ),
+    "gitlab.com": (
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAfuCHKVTjquxvt6CM6tdG4SLp1Btn/nOeHHE5UOzRdf",
+        "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBFSMqzJeV9rUzU4kWitGjeR4PWSa29SPqJ1fVkht"
+        "j3Hw9xjLVXVYrU9QlYWrOLXBpQ6KWjbjTDTdDkoohFzgbEY=",
+        "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCsj2bNKTBSpIYDEGk9KxsGh3mySTRgMtXL583qmBpzeQ+jqCMRgBqB98u3z++J1sKlXHWfM9dyhS"
+        "evkMwSbhoR8XIq/U0tCNyokEi/ueaBMCvbcTHhO7FcwzY92WK4Yt0aGROY5qX2UKSeOvuP4D6TPqKF1onrSzH9bx9XUf2lEdWT/ia1NEKjunUqu1xOB"
+        "/StKDHMoX4/OKyIzuS0q/T1zOATthvasJFoPrAjkohTyaDUz2LN5JoH839hViyEG82yB+MjcFV5MU3N1l1QL3cVUCh93xSaua1N85qivl+siMkPGbO5"
+        "xR/En4iEY6K2XPASUEMaieWVNTRCtJ4S8H+9",
+    ),
+    "bitbucket.org": (
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIazEu89wgQZ4bqs3d63QSMzYVa0MuJ2e2gKTKqu+UUO",
+        "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBPIQmuzMBuKdWeF4+a2sjSSpBK0iqitSQ+5BM9Kh"
+        "pexuGt20JpTVM7u5BDZngncgrqDMbWdxMWWOGtZ9UgbqgZE=",
+        "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQDQeJzhupRu0u0cdegZIa8e86EG2qOCsIsD1Xw0xSeiPDlCr7kq97NLmMbpKTX6Esc30NuoqEEHCu"
+        "c7yWtwp8dI76EEEB1VqY9QJq6vk+aySyboD5QF61I/1WeTwu+deCbgKMGbUijeXhtfbxSxm6JwGrXrhBdofTsbKRUsrN1WoNgUa8uqN1Vx6WAJw1JH"
+        "PhglEGGHea6QICwJOAr/6mrui/oB7pkaWKHj3z7d1IC4KWLtY47elvjbaTlkN04Kc/5LFEirorGYVbt15kAUlqGM65pk6ZBxtaO3+30LVlORZkxOh+"
+        "LKL/BvbZ/iRNhItLqNyieoQj/uh/7Iv4uyH/cV/0b4WDSd3DptigWq84lJubb9t/DnZlrJazxyDCulTmKdOR7vs9gMTo+uoIrPSb8ScTtvw65+odKA"
+        "lBj59dhnVp9zd7QUojOpXlL62Aw56U4oO+FALuevvMjiWeavKhJqlR7i5n9srYcrNV7ttmDw7kf/97P5zauIhxcjX+xHv4M=",
+    ),
+}
+HOST_KEY_TYPES = (
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "ssh-rsa",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+)
+GIT_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+GIT_USER = re.compile(r"^[A-Za-z0-9._-]+$")
+SCP_LIKE_URL = re.compile(r"^(?P<user>[^@:/\s]+)@(?P<host>[^@:/\s]+):(?P<path>\S+)$")
+REPOSITORY_PATH = re.compile(r"^[A-Za-z0-9._~/-]+$")
+GIT_REF = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._/+-]{0,254}$")
+PATH_SEGMENT = re.compile(r"^[A-Za-z0-9_.-]+$")
+GO_DURATION = re.compile(r"^(\d+(\.\d+)?(ms|s|m|h))+$")
+DURATION_SECONDS = {"ms": Decimal("0.001"), "s": Decimal(1), "m": Decimal(60), "h": Decimal(3600)}
+PEM_BLOCK = re.compile(r"^-----BEGIN ([A-Z0-9 ]+)-----\n(.*?)\n-----END \1-----$", re.DOTALL)
+PUBLIC_KEY_TEXT = re.compile(
+    r"^(ssh-\S+|ecdsa-\S+|sk-\S+)\s+AAAA|^-----BEGIN [A-Z0-9 ]*PUBLIC KEY-----|^---- BEGIN SSH2 PUBLIC KEY"
+)
+PRIVATE_KEY_LABELS = ("OPENSSH PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "DSA PRIVATE KEY", "PRIVATE KEY")
+OPENSSH_KEY_MAGIC = b"openssh-key-v1\x00"
+
+REPOSITORY_RULE = (
+    "must be an SSH URL such as git@github.com:org/repo.git or ssh://git@git.example.com:2222/org/repo.git, "
+    "or an HTTPS URL such as https://github.com/org/repo.git"
+)
+SSH_KEY_RULE = (
+    "must be an SSH private key: the text of the key file (-----BEGIN OPENSSH PRIVATE KEY----- ...), "
+    "or that text in base64 (base64 -w 0)"
+)
+PUBLIC_KEY_RULE = (
+    "is a public key (a .pub file): give the private key instead: "
+    "pulumi config set --secret gitSyncSshKey < ~/.ssh/id_ed25519"
+)
+CREDENTIALS_IN_URL_RULE = (
+    "must not carry a user name or password: set airflow:gitSyncUsername, and airflow:gitSyncToken with --secret"
+)
+PASSPHRASE_RULE = (
+    "is protected by a passphrase, which git-sync cannot type: use a deploy key without one "
+    "(ssh-keygen -t ed25519 -N '' -f airflow-dags)"
+)
+
+
+@dataclass(frozen=True)
+class GitRepository:
+    """A repository URL, checked, with what the host-key check and the network policy need to know about it."""
+
+    url: str
+    transport: GitTransport
+    host: str
+    port: int
+
+    @property
+    def known_hosts_name(self) -> str:
+        """How ssh names the host in known_hosts: bare on port 22, `[host]:port` on any other port."""
+        return self.host if self.port == SSH_PORT else f"[{self.host}]:{self.port}"
+
+
+@dataclass(frozen=True)
+class KnownHostsLine:
+    """One line of a known_hosts file."""
+
+    text: str
+    marker: str
+    hosts: tuple[str, ...]
+
+    def covers(self, name: str) -> bool:
+        """Whether ssh would verify `name` (a known_hosts host name) with this line."""
+        if self.marker == "@revoked":
+            return False
+        if any(pattern.startswith("!") and host_pattern_matches(pattern[1:], name) for pattern in self.hosts):
+            return False
+        return any(not pattern.startswith("!") and host_pattern_matches(pattern, name) for pattern in self.hosts)
+
+
+@dataclass(frozen=True)
+class GitSyncSettings:
+    """Where the DAGs come from when a repository is configured, and how git-sync fetches them."""
+
+    repository: GitRepository
+    ref: str
+    """Branch, tag or commit; HEAD is the repository's default branch."""
+    sub_path: str
+    """Folder of the DAGs inside the repository, relative, without a trailing '/'; empty for the root."""
+    period: str
+    """Time between syncs, a Go duration such as 10s."""
+    depth: int
+    """Commits fetched; 0 is the whole history."""
+    max_failures: int
+    """Consecutive failed syncs before git-sync exits (and the kubelet restarts it); -1 retries forever."""
+    image: str
+    resources: Resources
+    ssh_key: pulumi.Output[str] | None
+    """The private key file's text (secret), for an SSH repository."""
+    verify_host_keys: bool
+    known_hosts: str
+    """The known_hosts file for an SSH repository with verification: the host's built-in lines, then the configured
+    ones. Empty otherwise."""
+    username: str
+    token: pulumi.Output[str] | None
+    """Access token (secret), for an HTTPS repository that needs one."""
+
+
+def git_repository_or_empty(raw: str) -> GitRepository | None:
+    if not raw:
+        return None
+    if re.match(r"^(http|git)://", raw):
+        raise ValueError(
+            "must not use http:// or git://, which let anyone on the network path change the DAGs: "
+            "use the https:// or the SSH URL"
+        )
+    scp_like = SCP_LIKE_URL.match(raw)
+    if scp_like and "://" not in raw:
+        user, host, port, path = scp_like["user"], scp_like["host"].lower(), SSH_PORT, scp_like["path"]
+        transport = GitTransport.SSH
+    else:
+        try:
+            parts = urlsplit(raw)
+            port = parts.port if parts.port is not None else SSH_PORT if parts.scheme == "ssh" else HTTPS_PORT
+        except ValueError:  # an unparsable host or port
+            raise ValueError(REPOSITORY_RULE) from None
+        if parts.scheme == "https" and parts.username:
+            raise ValueError(CREDENTIALS_IN_URL_RULE)
+        if parts.scheme not in ("ssh", "https") or parts.password or parts.query or parts.fragment:
+            raise ValueError(REPOSITORY_RULE)
+        transport = GitTransport(parts.scheme)
+        # git-sync runs as a user that the git host does not know: an SSH URL must name the remote user.
+        user = (parts.username or "") if transport is GitTransport.SSH else "git"
+        host, path = parts.hostname or "", parts.path.lstrip("/")
+    if (
+        not GIT_USER.match(user)
+        or not GIT_HOST.match(host)
+        or not 0 < port < 65536
+        or not REPOSITORY_PATH.match(path)
+        or ".." in path.split("/")
+    ):
+        raise ValueError(REPOSITORY_RULE)
+    return GitRepository(url=raw, transport=transport, host=host, port=port)
+
+
+def password_masked(raw: str) -> str | None:
+    """The URL with its password replaced by ***, or None when it has no password."""
+    try:
+        parts = urlsplit(raw)
+        password = parts.password
+    except ValueError:
+        return None
+    if not password:
+        return None
+    return parts._replace(netloc=f"{parts.username}:***@{parts.netloc.rsplit('@', 1)[1]}").geturl()
+
+
+def git_ref(raw: str) -> str:
+    if not GIT_REF.match(raw) or ".." in raw or "//" in raw or raw.endswith(("/", ".", ".lock")):
+        raise ValueError(
+            "must be a branch, tag or commit such as main, v1.4.0 or a commit hash (HEAD: the default branch)"
+        )
+    return raw
+
+
+def repository_sub_path(raw: str) -> str:
+    if raw.startswith("/"):
+        raise ValueError("must be relative to the repository's root, without a leading '/', such as part2/dags")
+    path = raw.rstrip("/")
+    segments = path.split("/") if path else []
+    if ".." in segments:
+        raise ValueError("must stay inside the repository: no '..'")
+    if any(segment == "." or not PATH_SEGMENT.match(segment) for segment in segments):
+        raise ValueError("must be a folder such as part2/dags: names of letters, digits, '.', '_' and '-' joined by '/'")
+    return path
+
+
+def sync_period(raw: str) -> str:
+    rule = "must be a duration from 1s to 24h such as 10s, 1m or 1m30s (units ms, s, m, h)"
+    if not GO_DURATION.match(raw):
+        raise ValueError(rule)
+    seconds = sum(Decimal(number) * DURATION_SECONDS[unit] for number, _, unit in re.findall(r"(\d+(\.\d+)?)(ms|s|m|h)", raw))
+    if not 1 <= seconds <= 86400:
+        raise ValueError(rule)
+    return raw
+
+
+def username_or_empty(raw: str) -> str:
+    if raw and not re.match(r"^[A-Za-z0-9_.@-]{1,64}$", raw):
+        raise ValueError("must be empty or 1 to 64 letters, digits, '_', '.', '@' or '-'")
+    return raw
+
+
+def access_token(raw: str) -> str:
+    token = raw.strip()
+    if not token or len(token) > 1024 or any(character.isspace() for character in token):
+        raise ValueError("must be an access token: one line, no spaces (a personal access token or app password)")
+    return token
+
+
+def base64_text(raw: str) -> str | None:
+    """The text that `raw` is the base64 of, or None when it is not base64 of text."""
+    try:
+        return base64.b64decode("".join(raw.split()), validate=True).decode("utf-8")
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        return None
+
+
+def pem_body(body: str) -> bytes:
+    try:
+        return base64.b64decode("".join(body.split()), validate=True)
+    except ValueError:
+        raise ValueError(SSH_KEY_RULE) from None
+
+
+def openssh_cipher(blob: bytes) -> str:
+    """The cipher of an OpenSSH private key file ('none' when it has no passphrase)."""
+    start = len(OPENSSH_KEY_MAGIC) + 4
+    if not blob.startswith(OPENSSH_KEY_MAGIC) or len(blob) < start:
+        raise ValueError(SSH_KEY_RULE)
+    (length,) = struct.unpack_from(">I", blob, len(OPENSSH_KEY_MAGIC))
+    cipher = blob[start : start + length]
+    if len(cipher) != length:
+        raise ValueError(SSH_KEY_RULE)
+    return cipher.decode("ascii", "replace")
+
+
+def ssh_private_key(raw: str) -> str:
+    """The key file's text with LF line ends and a final newline: `pulumi config set < file` drops that newline, and
+    OpenSSH refuses a key file without it. Takes the text or, as the seed article made it, its base64."""
+    text = raw.strip().replace("\r\n", "\n")
+    if not text.startswith("-") and not PUBLIC_KEY_TEXT.match(text):
+        decoded = base64_text(text)
+        if decoded is None:
+            raise ValueError(SSH_KEY_RULE)
+        text = decoded.strip().replace("\r\n", "\n")
+    if PUBLIC_KEY_TEXT.match(text):
+        raise ValueError(PUBLIC_KEY_RULE)
+    block = PEM_BLOCK.match(text)
+    if block and (block[1] == "ENCRYPTED PRIVATE KEY" or "Proc-Type: 4,ENCRYPTED" in block[2]):
+        raise ValueError(PASSPHRASE_RULE)
+    if not block or block[1] not in PRIVATE_KEY_LABELS:
+        raise ValueError(SSH_KEY_RULE)
+    der = pem_body(block[2])
+    if block[1] == "OPENSSH PRIVATE KEY":
+        if openssh_cipher(der) != "none":
+            raise ValueError(PASSPHRASE_RULE)
+    elif not der.startswith(b"\x30"):  # every PEM private key is a DER SEQUENCE
+        raise ValueError(SSH_KEY_RULE)
+    return text + "\n"
+
+
+def host_pattern_matches(pattern: str, name: str) -> bool:
+    """ssh's matching of a known_hosts host field: `*` and `?` wildcards, or a hashed name (`|1|salt|hmac`)."""
+    if pattern.startswith("|1|"):
+        salt, digest = pattern[3:].split("|", 1)
+        expected = hmac.new(base64.b64decode(salt), name.encode(), hashlib.sha1).digest()
+        return hmac.compare_digest(expected, base64.b64decode(digest))
+    wildcard = re.escape(pattern.lower()).replace(r"\*", ".*").replace(r"\?", ".")
+    return re.fullmatch(wildcard, name.lower()) is not None
+
+
+def known_hosts_line(number: int, text: str) -> KnownHostsLine:
+    fields = text.split()
+    marker = fields.pop(0) if fields[0].startswith("@") else ""
+    try:
+        hosts, key_type, key = fields[0], fields[1], fields[2]
+        blob = base64.b64decode(key, validate=True)
+        for pattern in hosts.split(","):
+            if pattern.startswith("|1|"):
+                host_pattern_matches(pattern, "")
+    except (IndexError, ValueError):
+        blob, key_type, hosts = b"", "", ""
+    encoded_type = key_type.encode()
+    if (
+        marker not in ("", "@cert-authority", "@revoked")
+        or key_type not in HOST_KEY_TYPES
+        or not blob.startswith(struct.pack(">I", len(encoded_type)) + encoded_type)  # the key says its own type
+    ):
+        raise ValueError(
+            f"line {number} is not a known_hosts line '<host> <key type> <base64 key>' as printed by ssh-keyscan"
+        )
+    return KnownHostsLine(text=text, marker=marker, hosts=tuple(hosts.split(",")))
+
+
+def known_hosts_lines(raw: str) -> tuple[KnownHostsLine, ...]:
+    numbered = enumerate((line.strip() for line in raw.splitlines()), start=1)
+    return tuple(known_hosts_line(number, line) for number, line in numbered if line and not line.startswith("#"))
+
+
+def keyscan_command(repository: GitRepository) -> str:
+    port = "" if repository.port == SSH_PORT else f" -p {repository.port}"
+    return f"ssh-keyscan{port} {repository.host}"
+
+
+def check_ssh_host_keys(
+    reader: ConfigReader, repository: GitRepository, verify: bool, lines: tuple[KnownHostsLine, ...]
+) -> str:
+    """The known_hosts file for this repository; records a problem when the host cannot be verified."""
+    shown = repr(reader.text("gitSyncKnownHosts"))
+    if not verify:
+        if lines:
+            reader.fail("gitSyncKnownHosts", shown, "is unused while airflow:gitSyncVerifyHostKeys is false")
+        return ""
+    built_in = BUILT_IN_HOST_KEYS.get(repository.host, ()) if repository.port == SSH_PORT else ()
+    name = repository.known_hosts_name
+    if not built_in and not any(line.covers(name) for line in lines):
+        scan = keyscan_command(repository)
+        if not lines:
+            reader.fail(
+                "gitSyncKnownHosts",
+                shown,
+                f"is required for {name}, which has no built-in host key (only {', '.join(BUILT_IN_HOST_KEYS)} have): "
+                f"compare the fingerprints of `{scan} | ssh-keygen -lf -` with those its operator publishes, then "
+                f"`{scan} | pulumi config set gitSyncKnownHosts`",
+            )
+        else:
+            reader.fail(
+                "gitSyncKnownHosts", shown, f"has no line for {name}, the host of airflow:gitSyncRepository: add `{scan}`"
+            )
+    return "".join(f"{repository.host} {key}\n" for key in built_in) + "".join(f"{line.text}\n" for line in lines)
+
+
+def read_git_sync(reader: ConfigReader) -> GitSyncSettings | None:
+    """The git-sync settings, or None when no repository is set (the DAGs baked into the image are used)."""
+    masked = password_masked(reader.text("gitSyncRepository") or "")
+    if masked is not None:
+        # Read like every key, but never echo the password.
+        reader.fail("gitSyncRepository", repr(masked), CREDENTIALS_IN_URL_RULE)
+        repository = None
+    else:
+        repository = reader.read("gitSyncRepository", git_repository_or_empty)
+    ref = reader.read("gitSyncRef", git_ref)
+    sub_path = reader.read("gitSyncSubPath", repository_sub_path)
+    period = reader.read("gitSyncPeriod", sync_period)
+    depth = reader.read("gitSyncDepth", integer_between(0, 1_000_000))
+    max_failures = reader.read("gitSyncMaxFailures", integer_between(-1, 1000))
+    image = reader.read("gitSyncImage", image_reference)
+    resources = read_resources(reader, "gitSync")
+    ssh_key = reader.secret("gitSyncSshKey", ssh_private_key)
+    verify = reader.read("gitSyncVerifyHostKeys", parse_bool)
+    lines = reader.read("gitSyncKnownHosts", known_hosts_lines)
+    username = reader.read("gitSyncUsername", username_or_empty)
+    token = reader.secret("gitSyncToken", access_token)
+
+    shown_username = repr(username)
+    shown_known_hosts = repr(reader.text("gitSyncKnownHosts"))
+    if repository is None:
+        if not reader.text("gitSyncRepository"):
+            unused = "is set, but airflow:gitSyncRepository is empty (the DAGs come from the image): set both or neither"
+            for key, shown, value in (
+                ("gitSyncSshKey", "(secret)", ssh_key),
+                ("gitSyncToken", "(secret)", token),
+                ("gitSyncUsername", shown_username, username),
+                ("gitSyncKnownHosts", shown_known_hosts, lines),
+            ):
+                if value:
+                    reader.fail(key, shown, unused)
+        return None
+
+    known_hosts = ""
+    if repository.transport is GitTransport.SSH:
+        for key, shown, value in (("gitSyncToken", "(secret)", token), ("gitSyncUsername", shown_username, username)):
+            if value:
+                reader.fail(
+                    key,
+                    shown,
+                    "is for HTTPS repositories, but airflow:gitSyncRepository is an SSH URL: "
+                    "use airflow:gitSyncSshKey, or the repository's https:// URL",
+                )
+        if ssh_key is None:
+            reader.fail(
+                "gitSyncSshKey",
+                "(not set)",
+                f"is required for the SSH repository {repository.url}: "
+                "pulumi config set --secret gitSyncSshKey < ~/.ssh/id_ed25519",
+            )
+        known_hosts = check_ssh_host_keys(reader, repository, verify, lines)
+    else:
+        if ssh_key is not None:
+            reader.fail(
+                "gitSyncSshKey",
+                "(secret)",
+                "is for SSH repositories, but airflow:gitSyncRepository is an HTTPS URL: use the repository's SSH URL "
+                "(git@host:org/repo.git), or airflow:gitSyncUsername and airflow:gitSyncToken",
+            )
+        if lines:
+            reader.fail(
+                "gitSyncKnownHosts",
+                shown_known_hosts,
+                "applies to SSH repositories only; an HTTPS host is verified by its TLS certificate",
+            )
+        if token is not None and not username:
+            reader.fail("gitSyncUsername", "''", "is required with airflow:gitSyncToken")
+        if username and token is None:
+            reader.fail(
+                "gitSyncToken",
+                "(not set)",
+                "is required with airflow:gitSyncUsername: pulumi config set --secret gitSyncToken (it prompts)",
+            )
+    return GitSyncSettings(
+        repository=repository,
+        ref=ref,
+        sub_path=sub_path,
+        period=period,
+        depth=depth,
+        max_failures=max_failures,
+        image=image,
+        resources=resources,
+        ssh_key=ssh_key,
+        verify_host_keys=verify,
+        known_hosts=known_hosts,
+        username=username,
+        token=token,
+    )

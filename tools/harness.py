@@ -13,6 +13,7 @@ import hashlib
 import ipaddress
 import json
 import runpy
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,11 +29,32 @@ MAIN = PROJECT_DIR / "__main__.py"
 DEFAULT_LB_ADDRESS = "203.0.113.10"
 SECRET_SIGNATURE = rpc._special_sig_key  # noqa: SLF001 - the wire marker of a secret value
 SECRET_MARK = rpc._special_secret_sig  # noqa: SLF001
+
+
+def placeholder_ssh_private_key(comment: str = "placeholder, not a real key") -> str:
+    """An OpenSSH private key file, well-formed, whose key material is all zero bytes: it passes the settings'
+    validation, and nobody can take it for (or use it as) a real key."""
+
+    def string(data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + data
+
+    public_key = string(b"ssh-ed25519") + string(bytes(32))
+    private = struct.pack(">II", 0, 0) + public_key + string(bytes(64)) + string(comment.encode())
+    private += bytes(range(1, 1 + -len(private) % 8))  # padded to the cipher block size, as ssh-keygen does
+    unencrypted = string(b"none") + string(b"none") + string(b"")
+    blob = b"openssh-key-v1\x00" + unencrypted + struct.pack(">I", 1) + string(public_key) + string(private)
+    body = base64.b64encode(blob).decode()
+    lines = "\n".join(body[start : start + 70] for start in range(0, len(body), 70))
+    return f"-----BEGIN OPENSSH PRIVATE KEY-----\n{lines}\n-----END OPENSSH PRIVATE KEY-----\n"
+
+
 # Stand-ins for `secure:` stack values, which the render cannot decrypt. Each must pass the settings' validation and
 # be obviously fake; a key without one gets a generic placeholder.
 RENDER_PLACEHOLDERS: dict[str, str] = {
     "externalDatabaseUrl": "postgresql://airflow:placeholder@database.invalid:5432/airflow",
     "externalBrokerUrl": "redis://:placeholder@broker.invalid:6379/0",
+    "gitSyncSshKey": placeholder_ssh_private_key(),
+    "gitSyncToken": "placeholder-token",
 }
 GENERIC_PLACEHOLDER = "placeholder-for-an-encrypted-value"
 
@@ -143,6 +165,13 @@ class ProgramMocks(pulumi.runtime.Mocks):
             outputs["hex"] = rpc.wrap_rpc_secret(raw.hex())
         elif args.typ == "kubernetes:core/v1:Service" and args.resource_id:
             outputs.update(self._looked_up_service(args.resource_id))
+        elif args.typ == "kubernetes:helm.sh/v3:Release":
+            # Like the provider: `status` is known once Helm has deployed the release, unknown in a preview.
+            outputs["status"] = (
+                rpc.UNKNOWN
+                if pulumi.runtime.is_dry_run()
+                else {"name": args.inputs.get("name"), "namespace": args.inputs.get("namespace"), "status": "deployed"}
+            )
         elif args.typ.startswith("kubernetes:") and "metadata" in outputs:
             metadata = dict(outputs["metadata"] or {})
             metadata.setdefault("name", f"{args.name}-mock")
@@ -190,6 +219,23 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     retain_on_delete=bool(request.retainOnDelete),
                 )
             )
+        return response
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        """`Resource.get` lookups arrive here, not in RegisterResource; recorded with their id as `lookup_id`."""
+        response = super().ReadResource(request)
+        self.capture.registrations.append(
+            Registration(
+                type=request.type,
+                name=request.name,
+                urn=response.urn,
+                parent=request.parent,
+                custom=True,
+                dependencies=list(request.dependencies),
+                inputs=rpc.deserialize_properties(request.properties),
+                lookup_id=request.id,
+            )
+        )
         return response
 
 
@@ -257,6 +303,9 @@ def run_program(
         pulumi.runtime.set_all_config({}, [])
         loop.close()
         asyncio.set_event_loop(None)
+        # A fresh policy leaves the thread as a new process finds it, so code run after the program (a settings test
+        # that builds a secret Output) gets a loop again instead of "There is no current event loop".
+        asyncio.set_event_loop_policy(None)
     return capture
 
 

@@ -1,0 +1,207 @@
+"""NetworkPolicies: the Airflow namespace denies all traffic, then allows only the flows Airflow needs.
+
+Owns one default-deny policy for the whole namespace, one DNS policy for every pod in it, and one policy per component
+(api-server, scheduler, dag-processor, triggerer, worker, migrations, PostgreSQL, Redis) whose ingress and egress rules
+come from a single table of flows (`FLOWS`): each flow opens the client's egress and the server's ingress together, so
+the two sides cannot disagree. Policies are additive: an operator whose DAGs must reach other systems adds a policy
+that selects the worker pods (`app.kubernetes.io/component: worker`) and allows that egress; nothing here changes.
+
+It takes the edge's namespace and the DAG repository's port as inputs, and the component labels and ports from the
+components' constants; it creates no workload. A CNI without NetworkPolicy support ignores all of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import kube, postgres, redis
+from components.airflow import API_PORT, TRIGGERER_LOG_PORT, WORKER_LOG_PORT
+
+COMPONENT = "network-policy"
+API_SERVER = "api-server"
+SCHEDULER = "scheduler"
+DAG_PROCESSOR = "dag-processor"
+TRIGGERER = "triggerer"
+WORKER = "worker"
+MIGRATIONS = "migrations"
+# Every pod that runs Airflow code, and so talks to its database and broker.
+AIRFLOW_PODS = (API_SERVER, SCHEDULER, DAG_PROCESSOR, TRIGGERER, WORKER, MIGRATIONS)
+# The processes that read DAG files (AirflowCore's `parses_dags`): where git-sync runs when DAGs come from git.
+DAG_READERS = (DAG_PROCESSOR, TRIGGERER, WORKER)
+DNS_PORT = 53
+# CoreDNS keeps kube-dns's label and namespace in every mainstream distribution (kubeadm, kind, k3s, EKS, GKE, AKS).
+DNS_NAMESPACE = "kube-system"
+DNS_POD_LABELS = {"k8s-app": "kube-dns"}
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Clients (components) that open connections to a server component's port."""
+
+    clients: tuple[str, ...]
+    server: str
+    port: int
+    why: str
+
+
+FLOWS = (
+    Flow((SCHEDULER, DAG_PROCESSOR, TRIGGERER, WORKER), API_SERVER, API_PORT, "execution API (task and DAG runtime)"),
+    Flow((API_SERVER,), WORKER, WORKER_LOG_PORT, "logs of tasks, read from the worker that ran them"),
+    Flow((API_SERVER,), TRIGGERER, TRIGGERER_LOG_PORT, "logs of triggers, read from the triggerer that runs them"),
+    Flow(AIRFLOW_PODS, postgres.COMPONENT, postgres.PORT, "metadata database"),
+    Flow(AIRFLOW_PODS, redis.COMPONENT, redis.PORT, "Celery broker"),
+)
+
+
+@dataclass(frozen=True)
+class NetworkPoliciesArgs:
+    """What the policies must let through."""
+
+    namespace: pulumi.Input[str]
+    """Namespace of Airflow, its database and its broker: the one the policies guard."""
+    ingress_namespace: pulumi.Input[str] | None = None
+    """Namespace of the ingress controller that forwards to the api-server; None when nothing does."""
+    git_port: int | None = None
+    """Port of the DAG repository (22 for SSH, 443 for HTTPS, or the URL's), which the pods that run git-sync reach
+    at any address (git hosts have no fixed addresses); None when the DAGs are in the image."""
+    in_cluster_database: bool = True
+    """False when the metadata database is external: its clients then reach port 5432 anywhere instead of the pod."""
+    in_cluster_broker: bool = True
+    """False when the broker is external: its clients then reach port 6379 anywhere instead of the pod."""
+    flows: Sequence[Flow] = field(default=FLOWS)
+    """The flows inside the namespace (the default is what Airflow needs)."""
+
+
+def pods(*components: str) -> k8s.networking.v1.NetworkPolicyPeerArgs:
+    """Pods of these components, in the policy's own namespace."""
+    return k8s.networking.v1.NetworkPolicyPeerArgs(
+        pod_selector=k8s.meta.v1.LabelSelectorArgs(
+            match_labels={"app.kubernetes.io/name": kube.PART_OF},
+            match_expressions=[
+                k8s.meta.v1.LabelSelectorRequirementArgs(
+                    key="app.kubernetes.io/component", operator="In", values=sorted(components)
+                )
+            ],
+        )
+    )
+
+
+def tcp(*ports: int) -> list[k8s.networking.v1.NetworkPolicyPortArgs]:
+    return [k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=port) for port in ports]
+
+
+class NetworkPolicies(pulumi.ComponentResource):
+    """Default deny for the Airflow namespace, and one policy per component for exactly the flows it needs."""
+
+    policy_names: pulumi.Output[list[str]]
+    """metadata.name of every policy, default-deny first."""
+
+    def __init__(self, name: str, args: NetworkPoliciesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("airflow:index:NetworkPolicies", name, None, opts)
+        self._name = name
+        self._args = args
+        everything = k8s.meta.v1.LabelSelectorArgs()
+
+        policies = [
+            # Selects every pod and allows nothing: whatever no other policy allows is dropped, both ways.
+            self._policy("default-deny", "airflow-default-deny", everything, ingress=[], egress=[]),
+            self._policy(
+                "dns",
+                "airflow-dns",
+                everything,
+                egress=[
+                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                        to=[
+                            k8s.networking.v1.NetworkPolicyPeerArgs(
+                                namespace_selector=k8s.meta.v1.LabelSelectorArgs(
+                                    match_labels={NAMESPACE_NAME_LABEL: DNS_NAMESPACE}
+                                ),
+                                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=DNS_POD_LABELS),
+                            )
+                        ],
+                        ports=[
+                            k8s.networking.v1.NetworkPolicyPortArgs(protocol=protocol, port=DNS_PORT)
+                            for protocol in ("UDP", "TCP")
+                        ],
+                    )
+                ],
+            ),
+        ]
+        components = {c for flow in args.flows for c in (*flow.clients, flow.server)} - self._external_servers()
+        policies += [self._component_policy(component) for component in sorted(components)]
+
+        self.policy_names = pulumi.Output.all(*[policy.metadata.name for policy in policies]).apply(list)
+        self.register_outputs({"policy_names": self.policy_names})
+
+    def _policy(
+        self,
+        suffix: str,
+        policy_name: str,
+        selector: k8s.meta.v1.LabelSelectorArgs,
+        ingress: list[k8s.networking.v1.NetworkPolicyIngressRuleArgs] | None = None,
+        egress: list[k8s.networking.v1.NetworkPolicyEgressRuleArgs] | None = None,
+    ) -> k8s.networking.v1.NetworkPolicy:
+        # A direction is listed in policyTypes only when this policy has rules for it (an empty list denies it).
+        types = [kind for kind, rules in (("Ingress", ingress), ("Egress", egress)) if rules is not None]
+        return k8s.networking.v1.NetworkPolicy(
+            f"{self._name}-{suffix}",
+            metadata=kube.object_meta(policy_name, self._args.namespace, COMPONENT),
+            spec=k8s.networking.v1.NetworkPolicySpecArgs(
+                pod_selector=selector, policy_types=types, ingress=ingress, egress=egress
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _component_policy(self, component: str) -> k8s.networking.v1.NetworkPolicy:
+        args = self._args
+        ingress = [
+            k8s.networking.v1.NetworkPolicyIngressRuleArgs(from_=[pods(*flow.clients)], ports=tcp(flow.port))
+            for flow in args.flows
+            if flow.server == component
+        ]
+        if component == API_SERVER and args.ingress_namespace is not None:
+            ingress.append(
+                k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+                    from_=[
+                        k8s.networking.v1.NetworkPolicyPeerArgs(
+                            namespace_selector=k8s.meta.v1.LabelSelectorArgs(
+                                match_labels={NAMESPACE_NAME_LABEL: args.ingress_namespace}
+                            )
+                        )
+                    ],
+                    ports=tcp(API_PORT),
+                )
+            )
+        egress = [
+            k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=self._servers(flow), ports=tcp(flow.port))
+            for flow in args.flows
+            if component in flow.clients
+        ]
+        if args.git_port is not None and component in DAG_READERS:
+            # No `to`: any address, on the repository's port only.
+            egress.append(k8s.networking.v1.NetworkPolicyEgressRuleArgs(ports=tcp(args.git_port)))
+        return self._policy(
+            component,
+            f"airflow-{component}",
+            k8s.meta.v1.LabelSelectorArgs(match_labels=kube.selector_labels(component)),
+            ingress=ingress,
+            egress=egress,
+        )
+
+    def _external_servers(self) -> set[str]:
+        """Servers of the flow table that run outside the cluster, so have no pods here."""
+        external = set()
+        if not self._args.in_cluster_database:
+            external.add(postgres.COMPONENT)
+        if not self._args.in_cluster_broker:
+            external.add(redis.COMPONENT)
+        return external
+
+    def _servers(self, flow: Flow) -> list[k8s.networking.v1.NetworkPolicyPeerArgs] | None:
+        """The server's pods, or None (any address) for a database or broker outside the cluster."""
+        return None if flow.server in self._external_servers() else [pods(flow.server)]

@@ -1,0 +1,779 @@
+"""GitSync: the DAGs from git in every pod that parses them, the credentials secret and readable by git-sync alone,
+host keys verified, and every bad input refused before any resource with a message naming key, value and rule."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+import struct
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import pulumi
+import pytest
+
+import tools.harness
+from components.settings import BUILT_IN_HOST_KEYS, ConfigReader, GitSyncSettings, SettingsError, read_settings, ssh_private_key
+from tests.conftest import Run, config_of
+from tools.harness import (
+    RENDER_PLACEHOLDERS,
+    Capture,
+    placeholder_ssh_private_key,
+    reveal,
+    run_program,
+    secret_paths,
+)
+
+SSH_KEY = placeholder_ssh_private_key("tests/test_git_sync.py")
+SSH_URL = "git@github.com:example/dags.git"
+HTTPS_URL = "https://github.com/example/dags.git"
+TOKEN = "test-token-0123456789"
+# The public half of the all-zero placeholder key: a well-formed host key that nobody has.
+FAKE_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+IMAGE = "registry.k8s.io/git-sync/git-sync:v4.7.1"
+
+# Non-default values everywhere, so that each one is seen to reach the containers.
+COMMON = {
+    "gitSyncRef": "master",
+    "gitSyncSubPath": "part2/dags",
+    "gitSyncPeriod": "30s",
+    "gitSyncDepth": 3,
+    "gitSyncMaxFailures": 2,
+    "gitSyncCpuLimit": "750m",
+    "gitSyncMemoryLimit": "768Mi",
+}
+TRANSPORTS: dict[str, tuple[dict[str, object], dict[str, str]]] = {
+    "ssh": ({**COMMON, "gitSyncRepository": SSH_URL}, {"gitSyncSshKey": SSH_KEY}),
+    "https": ({**COMMON, "gitSyncRepository": HTTPS_URL, "gitSyncUsername": "dags-bot"}, {"gitSyncToken": TOKEN}),
+}
+SYNC_ENV = {
+    "GITSYNC_REF": "master",
+    "GITSYNC_ROOT": "/git",
+    "GITSYNC_LINK": "repo",
+    "GITSYNC_PERIOD": "30s",
+    "GITSYNC_DEPTH": "3",
+    "GITSYNC_MAX_FAILURES": "2",
+}
+CREDENTIAL_ENV = {
+    "ssh": {
+        "GITSYNC_REPO": SSH_URL,
+        "GITSYNC_SSH_KEY_FILE": "/etc/git-secret/ssh",
+        "GITSYNC_SSH_KNOWN_HOSTS": "true",
+        "GITSYNC_SSH_KNOWN_HOSTS_FILE": "/etc/git-secret/known_hosts",
+    },
+    "https": {
+        "GITSYNC_REPO": HTTPS_URL,
+        "GITSYNC_USERNAME": "dags-bot",
+        "GITSYNC_PASSWORD_FILE": "/etc/git-secret/token",
+    },
+}
+DAGS_FOLDER = "/opt/airflow/dags/repo/part2/dags"
+# The pods that parse or run DAG files (Airflow 3: the scheduler does not, with a standalone dag-processor).
+PARSING_PODS = [("Deployment", "airflow-dag-processor"), ("Deployment", "airflow-triggerer"), ("StatefulSet", "airflow-worker")]
+OTHER_PODS = [("Deployment", "airflow-scheduler"), ("Deployment", "airflow-api-server"), ("Job", "migrations")]
+GIT_SYNC_CONTAINERS = ("git-sync-init", "git-sync")
+# SHA256 fingerprints as each operator publishes them (see BUILT_IN_HOST_KEYS for the pages), looked up 2026-11-24.
+PUBLISHED_FINGERPRINTS = {
+    "github.com": {
+        "SHA256:+DiY3wvvV6TuJJhbpZisF/zLDA0zPMSvHdkr4UvCOqU",
+        "SHA256:p2QAMXNIC1TJYWeIOttrVc98/R1BUFWu3/LiyKgUfQM",
+        "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s",
+    },
+    "gitlab.com": {
+        "SHA256:eUXGGm1YGsMAS7vkcx6JOJdOGHPem5gQp4taiCfCLB8",
+        "SHA256:HbW3g8zUjNSksFbqTiUWPWg2Bq1x8xdGUrliXFzSnUw",
+        "SHA256:ROQFvPThGrW4RuWLoL9tq9I9zJ42fK4XywyRtbOz/EQ",
+    },
+    "bitbucket.org": {
+        "SHA256:ybgmFkzwOSotHTHLJgHO0QN8L0xErw6vd0VhFA9m3SM",
+        "SHA256:FC73VB6C4OQLSCrjEayhMp9UMxS97caD/Yyi2bhW/J0",
+        "SHA256:46OSHA1Rmj8E8ERTC6xkNcmGOw9oFxYr0WF6zWW8l1E",
+    },
+}
+
+
+# --- helpers --------------------------------------------------------------------------------------------------------
+
+
+@cache
+def synced(transport: str) -> Capture:
+    """The program with a repository over `transport`; one run per transport, shared by the tests that only read it."""
+    values, secrets = TRANSPORTS[transport]
+    secret_config = config_of(**secrets)
+    return run_program({**config_of(**values), **secret_config}, list(secret_config))
+
+
+def pod_spec(capture: Capture, kind: str, name: str) -> dict[str, Any]:
+    if kind == "Job":
+        jobs = [r.plain_inputs for r in capture.kubernetes_objects() if r.inputs.get("kind") == "Job"]
+        assert len(jobs) == 1, f"expected one Job, found {len(jobs)}"
+        spec: dict[str, Any] = jobs[0]["spec"]["template"]["spec"]
+        return spec
+    spec = capture.object(kind, name)["spec"]["template"]["spec"]
+    return spec
+
+
+def all_containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return [*spec.get("initContainers", []), *spec["containers"]]
+
+
+def container(spec: dict[str, Any], name: str) -> dict[str, Any]:
+    found = [c for c in all_containers(spec) if c["name"] == name]
+    assert len(found) == 1, f"expected one container {name!r}, found {[c['name'] for c in all_containers(spec)]}"
+    return found[0]
+
+
+def env_of(container_spec: dict[str, Any]) -> dict[str, str]:
+    return {e["name"]: e.get("value") for e in container_spec.get("env", [])}
+
+
+def airflow_containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The containers that run Airflow (they all read AIRFLOW__CORE__DAGS_FOLDER)."""
+    return [c for c in all_containers(spec) if "AIRFLOW__CORE__DAGS_FOLDER" in env_of(c)]
+
+
+def git_sync_secret(capture: Capture) -> Any:
+    found = [r for r in capture.kubernetes_objects() if r.inputs.get("kind") == "Secret" and r.name == "git-sync-credentials"]
+    return found[0] if found else None
+
+
+def settings_of(values: dict[str, str], secret_keys: tuple[str, ...] = ()) -> GitSyncSettings | None:
+    """The git-sync settings, read outside a program: in a loop of their own, which the secret Outputs finish in."""
+    reader = ConfigReader(raw=values.get, is_secret=lambda key: key in secret_keys)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return read_settings(reader, "test").git_sync
+    finally:
+        loop.run_until_complete(asyncio.gather(*asyncio.all_tasks(loop)))
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+def problems_of(values: Mapping[str, object], secrets: dict[str, str] | None = None) -> list[str]:
+    config = {**config_of(**values), **config_of(**(secrets or {}))}
+    with pytest.raises(SettingsError) as caught:
+        settings_of(config, tuple(config_of(**(secrets or {}))))
+    return caught.value.problems
+
+
+def sha256_fingerprint(key: str) -> str:
+    """What `ssh-keygen -lf` prints for a '<key type> <base64 key>' line."""
+    blob = base64.b64decode(key.split()[1])
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def hashed_host(name: str) -> str:
+    """A known_hosts host field as `ssh-keygen -H` writes it (HashKnownHosts)."""
+    salt = bytes(range(20))
+    digest = hmac.new(salt, name.encode(), hashlib.sha1).digest()
+    return f"|1|{base64.b64encode(salt).decode()}|{base64.b64encode(digest).decode()}"
+
+
+def passphrase_protected_key() -> str:
+    """An OpenSSH private key file header that says the key is encrypted (aes256-ctr, bcrypt)."""
+
+    def string(data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + data
+
+    blob = b"openssh-key-v1\x00" + string(b"aes256-ctr") + string(b"bcrypt") + string(bytes(24)) + struct.pack(">I", 1)
+    return f"-----BEGIN OPENSSH PRIVATE KEY-----\n{base64.b64encode(blob).decode()}\n-----END OPENSSH PRIVATE KEY-----\n"
+
+
+# --- DAGs from the image --------------------------------------------------------------------------------------------
+
+
+def test_should_read_the_dags_from_the_image_when_no_repository_is_set(default_run: Capture) -> None:
+    assert git_sync_secret(default_run) is None, "no repository, yet a git-sync Secret"
+    for kind, name in PARSING_PODS + OTHER_PODS:
+        spec = pod_spec(default_run, kind, name)
+        names = [c["name"] for c in all_containers(spec)]
+        assert not set(GIT_SYNC_CONTAINERS) & set(names), f"{kind}/{name} runs git-sync without a repository: {names}"
+        for airflow in airflow_containers(spec):
+            assert env_of(airflow)["AIRFLOW__CORE__DAGS_FOLDER"] == "/opt/airflow/dags", f"{kind}/{name} {airflow['name']}"
+
+
+# --- the containers -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("transport", list(TRANSPORTS))
+@pytest.mark.parametrize(("kind", "name"), PARSING_PODS)
+def test_should_give_the_sidecar_the_sync_settings(transport: str, kind: str, name: str) -> None:
+    sidecar = container(pod_spec(synced(transport), kind, name), "git-sync")
+    expected = {**SYNC_ENV, **CREDENTIAL_ENV[transport], "GITSYNC_HTTP_BIND": ":8000"}
+    assert env_of(sidecar) == expected, f"{kind}/{name} git-sync env over {transport}"
+
+
+@pytest.mark.parametrize("transport", list(TRANSPORTS))
+@pytest.mark.parametrize(("kind", "name"), PARSING_PODS)
+def test_should_sync_once_in_an_init_container_before_airflow_starts(transport: str, kind: str, name: str) -> None:
+    spec = pod_spec(synced(transport), kind, name)
+    init = container(spec, "git-sync-init")
+    assert env_of(init) == {**SYNC_ENV, **CREDENTIAL_ENV[transport], "GITSYNC_ONE_TIME": "true"}, f"{kind}/{name}"
+    assert spec["initContainers"][0]["name"] == "git-sync-init", f"{kind}/{name}: DAGs must exist before Airflow starts"
+
+
+@pytest.mark.parametrize(("kind", "name"), PARSING_PODS)
+@pytest.mark.parametrize("container_name", GIT_SYNC_CONTAINERS)
+def test_should_run_git_sync_as_its_own_user_without_privileges(kind: str, name: str, container_name: str) -> None:
+    context = container(pod_spec(synced("ssh"), kind, name), container_name)["securityContext"]
+    assert context == {
+        "runAsUser": 65533,
+        "runAsGroup": 0,
+        "runAsNonRoot": True,
+        "allowPrivilegeEscalation": False,
+        "privileged": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }, f"{kind}/{name} {container_name}"
+
+
+@pytest.mark.parametrize("container_name", GIT_SYNC_CONTAINERS)
+def test_should_pin_the_image_and_apply_the_resources(container_name: str) -> None:
+    git_sync = container(pod_spec(synced("https"), "Deployment", "airflow-dag-processor"), container_name)
+    assert git_sync["image"] == IMAGE, container_name
+    assert git_sync["resources"] == {
+        "requests": {"cpu": "50m", "memory": "64Mi"},
+        "limits": {"cpu": "750m", "memory": "768Mi"},
+    }, container_name
+
+
+def test_should_probe_the_sidecar_on_the_port_it_serves() -> None:
+    sidecar = container(pod_spec(synced("ssh"), "Deployment", "airflow-triggerer"), "git-sync")
+    assert sidecar["ports"] == [{"name": "git-sync-http", "containerPort": 8000}]
+    assert env_of(sidecar)["GITSYNC_HTTP_BIND"] == ":8000"
+    for probe in ("startupProbe", "livenessProbe"):
+        assert sidecar[probe]["httpGet"] == {"path": "/", "port": "git-sync-http"}, probe
+    assert "livenessProbe" not in container(pod_spec(synced("ssh"), "Deployment", "airflow-triggerer"), "git-sync-init")
+
+
+# --- volumes and mounts ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("transport", list(TRANSPORTS))
+@pytest.mark.parametrize(("kind", "name"), PARSING_PODS)
+def test_should_let_only_git_sync_read_the_credentials(transport: str, kind: str, name: str) -> None:
+    spec = pod_spec(synced(transport), kind, name)
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    # 0440: the kubelet gives Secret files to root:<fsGroup> and adds group read anyway; git-sync reads through the group.
+    assert volumes["git-sync-credentials"]["secret"] == {"secretName": "airflow-git-sync", "defaultMode": 0o440}, name
+    readers = {
+        c["name"]: m for c in all_containers(spec) for m in c.get("volumeMounts", []) if m["name"] == "git-sync-credentials"
+    }
+    assert set(readers) == set(GIT_SYNC_CONTAINERS), f"{kind}/{name}: only git-sync may mount the credentials"
+    assert all(m == {"name": "git-sync-credentials", "mountPath": "/etc/git-secret", "readOnly": True} for m in readers.values())
+    fs_group = spec["securityContext"]["fsGroup"]
+    for container_name in GIT_SYNC_CONTAINERS:
+        assert container(spec, container_name)["securityContext"]["runAsGroup"] == fs_group == 0, f"{kind}/{name}"
+    assert not spec.get("shareProcessNamespace"), f"{kind}/{name}: a shared process namespace exposes every mount"
+
+
+@pytest.mark.parametrize(("kind", "name"), PARSING_PODS)
+def test_should_mount_the_dags_read_only_in_every_airflow_container(kind: str, name: str) -> None:
+    spec = pod_spec(synced("ssh"), kind, name)
+    assert {"name": "dags", "emptyDir": {"sizeLimit": "1Gi"}} in spec["volumes"], f"{kind}/{name}"
+    airflow = airflow_containers(spec)
+    assert {c["name"] for c in airflow} >= {"wait-for-migrations", name.removeprefix("airflow-")}, f"{kind}/{name}"
+    for airflow_container in airflow:
+        mounts = [m for m in airflow_container["volumeMounts"] if m["name"] == "dags"]
+        assert mounts == [{"name": "dags", "mountPath": "/opt/airflow/dags", "readOnly": True}], (
+            f"{kind}/{name} {airflow_container['name']}"
+        )
+    for container_name in GIT_SYNC_CONTAINERS:
+        by_volume = {m["name"]: m for m in container(spec, container_name)["volumeMounts"]}
+        assert by_volume["dags"] == {"name": "dags", "mountPath": "/git"}, f"{kind}/{name} {container_name}"
+        assert by_volume["git-sync-home"] == {"name": "git-sync-home", "mountPath": "/tmp"}, f"{kind}/{name} {container_name}"
+
+
+@pytest.mark.parametrize(("kind", "name"), OTHER_PODS)
+def test_should_leave_pods_that_do_not_parse_dags_alone(kind: str, name: str) -> None:
+    spec = pod_spec(synced("ssh"), kind, name)
+    names = [c["name"] for c in all_containers(spec)]
+    assert not set(GIT_SYNC_CONTAINERS) & set(names), f"{kind}/{name}: {names}"
+    assert not {"dags", "git-sync-credentials"} & {v["name"] for v in spec.get("volumes", [])}, f"{kind}/{name}"
+
+
+@pytest.mark.parametrize(
+    ("sub_path", "folder"),
+    [("", "/opt/airflow/dags/repo"), ("part2/dags", DAGS_FOLDER), ("part2/dags/", DAGS_FOLDER)],
+)
+def test_should_point_every_airflow_container_at_the_synced_folder(run: Run, sub_path: str, folder: str) -> None:
+    capture = run(gitSyncRepository=HTTPS_URL, gitSyncSubPath=sub_path)
+    for kind, name in PARSING_PODS + OTHER_PODS:
+        for airflow in airflow_containers(pod_spec(capture, kind, name)):
+            assert env_of(airflow)["AIRFLOW__CORE__DAGS_FOLDER"] == folder, f"{kind}/{name} {airflow['name']}"
+
+
+# --- the credentials Secret -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("transport", "files"),
+    [
+        ("ssh", {"ssh": SSH_KEY, "known_hosts": "".join(f"github.com {key}\n" for key in BUILT_IN_HOST_KEYS["github.com"])}),
+        ("https", {"token": TOKEN}),
+    ],
+)
+def test_should_keep_the_credentials_in_a_secret(transport: str, files: dict[str, str]) -> None:
+    capture = synced(transport)
+    secret = git_sync_secret(capture)
+    assert secret is not None, f"no git-sync Secret over {transport}"
+    assert secret.plain_inputs["metadata"]["name"] == "airflow-git-sync"
+    assert secret.plain_inputs["stringData"] == files, transport
+    assert secret_paths(secret.inputs) == ["stringData"], f"{secret.name}: the credentials must be a secret input"
+    credential = files.get("ssh", files.get("token", ""))
+    for registration in capture.registrations:
+        visible = json.dumps(reveal(registration.inputs, redact="(secret)"))
+        assert credential.strip().splitlines()[1 if transport == "ssh" else 0] not in visible, registration.name
+
+
+def test_should_need_no_secret_for_a_public_https_repository(run: Run) -> None:
+    capture = run(gitSyncRepository=HTTPS_URL)
+    assert git_sync_secret(capture) is None
+    spec = pod_spec(capture, "Deployment", "airflow-dag-processor")
+    assert "git-sync-credentials" not in {v["name"] for v in spec["volumes"]}
+    assert not {"GITSYNC_USERNAME", "GITSYNC_PASSWORD_FILE"} & set(env_of(container(spec, "git-sync")))
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        pytest.param(SSH_KEY, id="key file text"),
+        pytest.param(SSH_KEY.rstrip("\n"), id="as pulumi config set < file stores it, without the final newline"),
+        pytest.param(SSH_KEY.replace("\n", "\r\n"), id="CRLF line ends"),
+        pytest.param(base64.b64encode(SSH_KEY.encode()).decode(), id="base64 -w 0, as the seed made it"),
+        pytest.param(base64.encodebytes(SSH_KEY.encode()).decode(), id="base64 wrapped at 76 columns"),
+    ],
+)
+def test_should_accept_the_key_as_text_or_base64(given: str) -> None:
+    assert ssh_private_key(given) == SSH_KEY
+
+
+def test_should_store_a_base64_key_as_the_key_file_text(run: Run) -> None:
+    capture = run(gitSyncRepository=SSH_URL, secrets={"gitSyncSshKey": base64.b64encode(SSH_KEY.encode()).decode()})
+    assert git_sync_secret(capture).plain_inputs["stringData"]["ssh"] == SSH_KEY
+
+
+# --- host keys ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", sorted(PUBLISHED_FINGERPRINTS))
+def test_should_build_in_exactly_the_published_host_keys(host: str) -> None:
+    assert {sha256_fingerprint(key) for key in BUILT_IN_HOST_KEYS[host]} == PUBLISHED_FINGERPRINTS[host]
+
+
+KNOWN_HOSTS_CASES = [
+    pytest.param("git@github.com:o/r.git", "", "github.com", id="github.com built in"),
+    pytest.param("git@gitlab.com:o/r.git", "", "gitlab.com", id="gitlab.com built in"),
+    pytest.param("ssh://git@bitbucket.org/o/r.git", "", "bitbucket.org", id="bitbucket.org built in"),
+    pytest.param("git@git.example.com:o/r.git", f"git.example.com {FAKE_HOST_KEY}", None, id="other host, its line"),
+    pytest.param("ssh://git@git.example.com:2222/o/r.git", f"[git.example.com]:2222 {FAKE_HOST_KEY}", None, id="other port"),
+    pytest.param("git@git.example.com:o/r.git", f"{hashed_host('git.example.com')} {FAKE_HOST_KEY}", None, id="hashed"),
+    pytest.param("git@git.example.com:o/r.git", f"*.example.com {FAKE_HOST_KEY}", None, id="wildcard"),
+    pytest.param(
+        "git@github.com:o/r.git", f"# from ssh-keyscan\ngithub.com {FAKE_HOST_KEY}", "github.com", id="built in plus more"
+    ),
+]
+
+
+@pytest.mark.parametrize(("repository", "known_hosts", "built_in"), KNOWN_HOSTS_CASES)
+def test_should_verify_the_host_with_built_in_or_given_keys(repository: str, known_hosts: str, built_in: str | None) -> None:
+    config = config_of(gitSyncRepository=repository, gitSyncKnownHosts=known_hosts, gitSyncSshKey=SSH_KEY)
+    settings = settings_of(config, ("airflow:gitSyncSshKey",))
+    assert settings is not None
+    given = [line for line in known_hosts.splitlines() if not line.startswith("#")]
+    expected = [f"{built_in} {key}" for key in BUILT_IN_HOST_KEYS.get(built_in or "", ())] + given
+    assert settings.known_hosts == "".join(f"{line}\n" for line in expected)
+
+
+UNVERIFIABLE_HOSTS = [
+    pytest.param(
+        "git@git.example.com:o/r.git",
+        "",
+        "airflow:gitSyncKnownHosts = '': is required for git.example.com, which has no built-in host key (only "
+        "github.com, gitlab.com, bitbucket.org have): compare the fingerprints of `ssh-keyscan git.example.com | "
+        "ssh-keygen -lf -` with those its operator publishes, then `ssh-keyscan git.example.com | pulumi config set "
+        "gitSyncKnownHosts`",
+        id="unknown host",
+    ),
+    pytest.param(
+        "ssh://git@github.com:2222/o/r.git",
+        "",
+        "airflow:gitSyncKnownHosts = '': is required for [github.com]:2222, which has no built-in host key (only "
+        "github.com, gitlab.com, bitbucket.org have): compare the fingerprints of `ssh-keyscan -p 2222 github.com | "
+        "ssh-keygen -lf -` with those its operator publishes, then `ssh-keyscan -p 2222 github.com | pulumi config set "
+        "gitSyncKnownHosts`",
+        id="known host on another port",
+    ),
+    pytest.param(
+        "git@git.example.com:o/r.git",
+        f"git.example.org {FAKE_HOST_KEY}",
+        f"airflow:gitSyncKnownHosts = 'git.example.org {FAKE_HOST_KEY}': has no line for git.example.com, the host of "
+        "airflow:gitSyncRepository: add `ssh-keyscan git.example.com`",
+        id="lines for another host",
+    ),
+    pytest.param(
+        "git@git.example.com:o/r.git",
+        f"!git.example.com,*.example.com {FAKE_HOST_KEY}",
+        f"airflow:gitSyncKnownHosts = '!git.example.com,*.example.com {FAKE_HOST_KEY}': has no line for "
+        "git.example.com, the host of airflow:gitSyncRepository: add `ssh-keyscan git.example.com`",
+        id="negated",
+    ),
+    pytest.param(
+        "git@git.example.com:o/r.git",
+        f"@revoked git.example.com {FAKE_HOST_KEY}",
+        f"airflow:gitSyncKnownHosts = '@revoked git.example.com {FAKE_HOST_KEY}': has no line for git.example.com, the "
+        "host of airflow:gitSyncRepository: add `ssh-keyscan git.example.com`",
+        id="revoked",
+    ),
+]
+
+
+@pytest.mark.parametrize(("repository", "known_hosts", "message"), UNVERIFIABLE_HOSTS)
+def test_should_refuse_a_host_it_cannot_verify_and_say_how_to(repository: str, known_hosts: str, message: str) -> None:
+    values = {"gitSyncRepository": repository, "gitSyncKnownHosts": known_hosts}
+    assert problems_of(values, {"gitSyncSshKey": SSH_KEY}) == [message]
+
+
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
+def test_should_warn_every_time_when_host_keys_are_not_verified(monkeypatch: pytest.MonkeyPatch, preview: bool) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
+    values = config_of(gitSyncRepository="git@git.example.com:o/r.git", gitSyncVerifyHostKeys=False)
+    capture = run_program({**values, **config_of(gitSyncSshKey=SSH_KEY)}, ["airflow:gitSyncSshKey"], preview=preview)
+    assert warnings == [
+        "gitSyncVerifyHostKeys is false: git-sync accepts any SSH host key for git.example.com, so whoever can intercept "
+        "the connection can serve DAGs that Airflow will run. Set it to true and give gitSyncKnownHosts."
+    ]
+    sidecar = container(pod_spec(capture, "Deployment", "airflow-dag-processor"), "git-sync")
+    assert env_of(sidecar)["GITSYNC_SSH_KNOWN_HOSTS"] == "false"
+    assert "GITSYNC_SSH_KNOWN_HOSTS_FILE" not in env_of(sidecar)
+    assert list(git_sync_secret(capture).plain_inputs["stringData"]) == ["ssh"]
+
+
+def test_should_not_warn_when_host_keys_are_verified(monkeypatch: pytest.MonkeyPatch, run: Run) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
+    run(gitSyncRepository=SSH_URL, secrets={"gitSyncSshKey": SSH_KEY})
+    assert warnings == []
+
+
+# --- bad input ------------------------------------------------------------------------------------------------------
+
+REPOSITORY_RULE = (
+    "must be an SSH URL such as git@github.com:org/repo.git or ssh://git@git.example.com:2222/org/repo.git, "
+    "or an HTTPS URL such as https://github.com/org/repo.git"
+)
+KEY_RULE = (
+    "must be an SSH private key: the text of the key file (-----BEGIN OPENSSH PRIVATE KEY----- ...), "
+    "or that text in base64 (base64 -w 0)"
+)
+PUBLIC_KEY = (
+    "is a public key (a .pub file): give the private key instead: pulumi config set --secret gitSyncSshKey < ~/.ssh/id_ed25519"
+)
+PERIOD_RULE = "must be a duration from 1s to 24h such as 10s, 1m or 1m30s (units ms, s, m, h)"
+SSH_ONLY = {"gitSyncRepository": SSH_URL}
+HTTPS_ONLY = {"gitSyncRepository": HTTPS_URL}
+WITH_KEY = {"gitSyncSshKey": SSH_KEY}
+
+BAD_INPUTS = [
+    pytest.param(
+        {"gitSyncRepository": "github.com/org/repo"},
+        {},
+        [f"airflow:gitSyncRepository = 'github.com/org/repo': {REPOSITORY_RULE}"],
+        id="no scheme",
+    ),
+    pytest.param(
+        {"gitSyncRepository": "git@github.com"},
+        {},
+        [f"airflow:gitSyncRepository = 'git@github.com': {REPOSITORY_RULE}"],
+        id="no path",
+    ),
+    pytest.param(
+        {"gitSyncRepository": "ssh://github.com/o/r.git"},
+        {},
+        [f"airflow:gitSyncRepository = 'ssh://github.com/o/r.git': {REPOSITORY_RULE}"],
+        id="ssh without user",
+    ),
+    pytest.param(
+        {"gitSyncRepository": "ssh://git@github.com:99999/o/r.git"},
+        {},
+        [f"airflow:gitSyncRepository = 'ssh://git@github.com:99999/o/r.git': {REPOSITORY_RULE}"],
+        id="bad port",
+    ),
+    pytest.param(
+        {"gitSyncRepository": "https://github.com/o/../r.git"},
+        {},
+        [f"airflow:gitSyncRepository = 'https://github.com/o/../r.git': {REPOSITORY_RULE}"],
+        id="dot-dot path",
+    ),
+    pytest.param(
+        {"gitSyncRepository": "http://github.com/o/r.git"},
+        {},
+        [
+            "airflow:gitSyncRepository = 'http://github.com/o/r.git': must not use http:// or git://, which let anyone on "
+            "the network path change the DAGs: use the https:// or the SSH URL"
+        ],
+        id="plain http",
+    ),
+    pytest.param(
+        {"gitSyncRepository": "https://bot:hunter2@github.com/o/r.git"},
+        {},
+        [
+            "airflow:gitSyncRepository = 'https://bot:***@github.com/o/r.git': must not carry a user name or password: set "
+            "airflow:gitSyncUsername, and airflow:gitSyncToken with --secret"
+        ],
+        id="password in URL, not echoed",
+    ),
+    pytest.param(
+        SSH_ONLY,
+        {"gitSyncSshKey": FAKE_HOST_KEY + " me@laptop", "gitSyncToken": TOKEN},
+        [
+            f"airflow:gitSyncSshKey = (secret): {PUBLIC_KEY}",
+            "airflow:gitSyncToken = (secret): is for HTTPS repositories, but airflow:gitSyncRepository is an SSH URL: use "
+            "airflow:gitSyncSshKey, or the repository's https:// URL",
+        ],
+        id="public key, and an HTTPS token for an SSH URL",
+    ),
+    pytest.param(
+        SSH_ONLY,
+        {"gitSyncSshKey": base64.b64encode(FAKE_HOST_KEY.encode()).decode()},
+        [f"airflow:gitSyncSshKey = (secret): {PUBLIC_KEY}"],
+        id="base64 of a public key",
+    ),
+    pytest.param(
+        SSH_ONLY, {"gitSyncSshKey": "hunter2 is not a key"}, [f"airflow:gitSyncSshKey = (secret): {KEY_RULE}"], id="not a key"
+    ),
+    pytest.param(
+        SSH_ONLY,
+        {"gitSyncSshKey": base64.b64encode(b"hunter2").decode()},
+        [f"airflow:gitSyncSshKey = (secret): {KEY_RULE}"],
+        id="base64 of not a key",
+    ),
+    pytest.param(
+        SSH_ONLY,
+        {"gitSyncSshKey": SSH_KEY.replace("OPENSSH PRIVATE KEY", "CERTIFICATE")},
+        [f"airflow:gitSyncSshKey = (secret): {KEY_RULE}"],
+        id="PEM but no key",
+    ),
+    pytest.param(
+        SSH_ONLY,
+        {"gitSyncSshKey": passphrase_protected_key()},
+        [
+            "airflow:gitSyncSshKey = (secret): is protected by a passphrase, which git-sync cannot type: use a deploy key "
+            "without one (ssh-keygen -t ed25519 -N '' -f airflow-dags)"
+        ],
+        id="passphrase",
+    ),
+    pytest.param(
+        SSH_ONLY,
+        {},
+        [
+            f"airflow:gitSyncSshKey = (not set): is required for the SSH repository {SSH_URL}: pulumi config set --secret "
+            "gitSyncSshKey < ~/.ssh/id_ed25519"
+        ],
+        id="SSH URL without key",
+    ),
+    pytest.param(
+        {**SSH_ONLY, "gitSyncUsername": "bot"},
+        WITH_KEY,
+        [
+            "airflow:gitSyncUsername = 'bot': is for HTTPS repositories, but airflow:gitSyncRepository is an SSH URL: use "
+            "airflow:gitSyncSshKey, or the repository's https:// URL"
+        ],
+        id="HTTPS user name for an SSH URL",
+    ),
+    pytest.param(
+        HTTPS_ONLY,
+        WITH_KEY,
+        [
+            "airflow:gitSyncSshKey = (secret): is for SSH repositories, but airflow:gitSyncRepository is an HTTPS URL: use "
+            "the repository's SSH URL (git@host:org/repo.git), or airflow:gitSyncUsername and airflow:gitSyncToken"
+        ],
+        id="SSH key for an HTTPS URL",
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncKnownHosts": f"github.com {FAKE_HOST_KEY}"},
+        {},
+        [
+            f"airflow:gitSyncKnownHosts = 'github.com {FAKE_HOST_KEY}': applies to SSH repositories only; an HTTPS host "
+            "is verified by its TLS certificate"
+        ],
+        id="known_hosts for an HTTPS URL",
+    ),
+    pytest.param(
+        HTTPS_ONLY,
+        {"gitSyncToken": TOKEN},
+        ["airflow:gitSyncUsername = '': is required with airflow:gitSyncToken"],
+        id="token without user",
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncUsername": "bot"},
+        {},
+        [
+            "airflow:gitSyncToken = (not set): is required with airflow:gitSyncUsername: pulumi config set --secret "
+            "gitSyncToken (it prompts)"
+        ],
+        id="user without token",
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncUsername": "bot"},
+        {"gitSyncToken": "two words"},
+        [
+            "airflow:gitSyncToken = (secret): must be an access token: one line, no spaces (a personal access token or app "
+            "password)"
+        ],
+        id="token with a space",
+    ),
+    pytest.param(
+        {"gitSyncUsername": "bot"},
+        WITH_KEY,
+        [
+            "airflow:gitSyncSshKey = (secret): is set, but airflow:gitSyncRepository is empty (the DAGs come from the image): "
+            "set both or neither",
+            "airflow:gitSyncUsername = 'bot': is set, but airflow:gitSyncRepository is empty (the DAGs come from the image): "
+            "set both or neither",
+        ],
+        id="credentials without repository",
+    ),
+    pytest.param(
+        {**SSH_ONLY, "gitSyncVerifyHostKeys": False, "gitSyncKnownHosts": f"github.com {FAKE_HOST_KEY}"},
+        WITH_KEY,
+        [f"airflow:gitSyncKnownHosts = 'github.com {FAKE_HOST_KEY}': is unused while airflow:gitSyncVerifyHostKeys is false"],
+        id="known_hosts without verification",
+    ),
+    pytest.param(
+        {**SSH_ONLY, "gitSyncKnownHosts": "github.com"},
+        WITH_KEY,
+        [
+            "airflow:gitSyncKnownHosts = 'github.com': line 1 is not a known_hosts line '<host> <key type> <base64 key>' "
+            "as printed by ssh-keyscan"
+        ],
+        id="known_hosts garbage",
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncPeriod": "10"}, {}, [f"airflow:gitSyncPeriod = '10': {PERIOD_RULE}"], id="period without unit"
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncPeriod": "ten seconds"},
+        {},
+        [f"airflow:gitSyncPeriod = 'ten seconds': {PERIOD_RULE}"],
+        id="period in words",
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncPeriod": "500ms"}, {}, [f"airflow:gitSyncPeriod = '500ms': {PERIOD_RULE}"], id="period too short"
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncPeriod": "25h"}, {}, [f"airflow:gitSyncPeriod = '25h': {PERIOD_RULE}"], id="period too long"
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncSubPath": "../dags"},
+        {},
+        ["airflow:gitSyncSubPath = '../dags': must stay inside the repository: no '..'"],
+        id="sub-path with ..",
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncSubPath": "dags/../../etc"},
+        {},
+        ["airflow:gitSyncSubPath = 'dags/../../etc': must stay inside the repository: no '..'"],
+        id="sub-path with .. inside",
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncSubPath": "/opt/dags"},
+        {},
+        [
+            "airflow:gitSyncSubPath = '/opt/dags': must be relative to the repository's root, without a leading '/', such "
+            "as part2/dags"
+        ],
+        id="absolute sub-path",
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncSubPath": "part 2//dags"},
+        {},
+        [
+            "airflow:gitSyncSubPath = 'part 2//dags': must be a folder such as part2/dags: names of letters, digits, '.', "
+            "'_' and '-' joined by '/'"
+        ],
+        id="odd sub-path",
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncRef": "-main"},
+        {},
+        [
+            "airflow:gitSyncRef = '-main': must be a branch, tag or commit such as main, v1.4.0 or a commit hash (HEAD: the "
+            "default branch)"
+        ],
+        id="ref like an option",
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncRef": "main..dev"},
+        {},
+        [
+            "airflow:gitSyncRef = 'main..dev': must be a branch, tag or commit such as main, v1.4.0 or a commit hash (HEAD: "
+            "the default branch)"
+        ],
+        id="ref range",
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncDepth": -1},
+        {},
+        ["airflow:gitSyncDepth = '-1': must be a whole number from 0 to 1000000"],
+        id="negative depth",
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncMaxFailures": -2},
+        {},
+        ["airflow:gitSyncMaxFailures = '-2': must be a whole number from -1 to 1000"],
+        id="max failures",
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncImage": "registry.k8s.io/git-sync/git-sync"},
+        {},
+        [
+            "airflow:gitSyncImage = 'registry.k8s.io/git-sync/git-sync': must be a pinned image reference repository:tag "
+            "(or @sha256:digest), such as postgres:18.1"
+        ],
+        id="unpinned image",
+    ),
+]
+
+
+@pytest.mark.parametrize(("values", "secrets", "messages"), BAD_INPUTS)
+def test_should_refuse_bad_input_with_key_value_and_rule(
+    values: dict[str, object], secrets: dict[str, str], messages: list[str]
+) -> None:
+    problems = problems_of(values, secrets)
+    assert problems == messages
+    assert "hunter2" not in "\n".join(problems)
+
+
+def test_should_refuse_bad_input_before_creating_any_resource(monkeypatch: pytest.MonkeyPatch, run: Run) -> None:
+    captures: list[Capture] = []
+
+    def recording_capture() -> Capture:
+        captures.append(Capture())
+        return captures[-1]
+
+    monkeypatch.setattr(tools.harness, "Capture", recording_capture)
+    with pytest.raises(pulumi.RunError) as caught:
+        run(gitSyncRepository=SSH_URL, gitSyncPeriod="10", secrets={"gitSyncSshKey": SSH_KEY})
+    assert f"airflow:gitSyncPeriod = '10': {PERIOD_RULE}" in str(caught.value)
+    assert [c.registrations for c in captures] == [[]]
+
+
+@pytest.mark.parametrize(
+    ("key", "values"), [("gitSyncSshKey", SSH_ONLY), ("gitSyncToken", {**HTTPS_ONLY, "gitSyncUsername": "x"})]
+)
+def test_should_render_stack_files_with_placeholders_that_pass_validation(key: str, values: dict[str, object]) -> None:
+    secret = config_of(**{key: RENDER_PLACEHOLDERS[key]})
+    assert settings_of({**config_of(**values), **secret}, tuple(secret)) is not None
+
+
+def test_should_use_a_placeholder_key_that_holds_no_key_material() -> None:
+    body = "".join(RENDER_PLACEHOLDERS["gitSyncSshKey"].splitlines()[1:-1])
+    assert base64.b64decode(body).count(bytes(32)) >= 3, "the placeholder's key bytes must all be zero"
