@@ -173,9 +173,13 @@ def skip_await_transformation(args: pulumi.ResourceTransformationArgs) -> pulumi
     """Adds pulumi.com/skipAwait to every Kubernetes object: for test API servers where no pod ever becomes ready."""
     if not args.type_.startswith("kubernetes:") or args.type_.startswith("kubernetes:helm"):
         return None
+    if args.opts is not None and args.opts.id is not None:
+        return None  # a lookup of an existing object: nothing is created, nothing is awaited
     metadata = args.props.get("metadata")
     if isinstance(metadata, k8s.meta.v1.ObjectMetaArgs):
         metadata.annotations = {**(metadata.annotations or {}), **SKIP_AWAIT}  # type: ignore[dict-item]
+    elif isinstance(metadata, dict):
+        metadata["annotations"] = {**(metadata.get("annotations") or {}), **SKIP_AWAIT}
     elif metadata is None:
         args.props["metadata"] = k8s.meta.v1.ObjectMetaArgs(annotations=SKIP_AWAIT)
     return pulumi.ResourceTransformationResult(args.props, args.opts)
