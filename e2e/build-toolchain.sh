@@ -26,8 +26,8 @@ require_pin() { # wrapper-dir module version
 # module rather than from the read-only module cache.
 copy_module() { # module@version destination
   local dir
-  dir=$(go mod download -json "$1" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-  [ -n "$dir" ] || { go mod download "$1"; return 1; }
+  go mod download "$1"
+  dir=$(go list -m -f '{{.Dir}}' "$1")
   rm -rf "$2"
   cp -r "$dir" "$2"
   chmod -R u+w "$2"
@@ -67,6 +67,7 @@ build_pulumi() {
   rm -rf "$w" && cp -r "$e2e_dir/toolchain/pulumi" "$w"
   (cd "$w" &&
     go get -tool "github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3@$commit" &&
+    go mod tidy &&
     go build -trimpath -o "$E2E_BIN/" \
       -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$v" \
       github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
@@ -97,12 +98,15 @@ build_resource_random() {
   copy_module "$m@v$PULUMI_RANDOM_VERSION" "$src"
   # go.mod replaces the shim module by ./shim, a nested module that module zips leave out. It
   # only hands the upstream Terraform provider (an internal package, hence the shim's path under
-  # the upstream module's) to the bridge; the upstream version is the one go.mod requires.
-  upstream=$(awk '$1 == "github.com/terraform-providers/terraform-provider-random" {print $1 "@" $2}' \
+  # the upstream module's) to the bridge. The provider's go.mod already lists (and go.sum sums)
+  # every module the shim needs, and replaces the upstream with its fork, so the shim's go.mod
+  # need only require the upstream at the version the provider's go.mod names.
+  upstream=$(awk '$1 == "github.com/terraform-providers/terraform-provider-random" && $2 != "=>" {print $2}' \
     "$src/go.mod" | head -n 1)
   [ -n "$upstream" ] || { echo "$m: go.mod requires no upstream provider" >&2; return 1; }
   mkdir -p "$src/shim"
-  printf 'module %s\n\ngo 1.24\n' "$shim" >"$src/shim/go.mod"
+  printf 'module %s\n\ngo 1.24\n\nrequire github.com/terraform-providers/terraform-provider-random %s\n' \
+    "$shim" "$upstream" >"$src/shim/go.mod"
   cat >"$src/shim/shim.go" <<'GO'
 package shim
 
@@ -113,7 +117,6 @@ import (
 
 func NewProvider() tfpf.Provider { return provider.New() }
 GO
-  (cd "$src/shim" && go get "$upstream" && go mod tidy)
   build_provider random "$m" "$PULUMI_RANDOM_VERSION" "$src"
 }
 

@@ -1,3 +1,5 @@
+// Builds etcd (see e2e/build-toolchain.sh): the server module's own main package, with the api,
+// client and pkg modules it replaces locally taken at their published versions of the same release.
 module airflow-e2e/toolchain/etcd
 
 go 1.26.0

@@ -1,8 +1,10 @@
+// Builds kube-apiserver and kube-controller-manager (see e2e/build-toolchain.sh). k8s.io/kubernetes
+// requires its staging modules at v0.0.0 and replaces them with ./staging/src/...; a dependency's
+// replaces do not apply here, so each is replaced by its published module of the same release
+// (v0.X.Y for v1.X.Y).
 module airflow-e2e/toolchain/kubernetes
 
 go 1.26.0
-
-godebug default=go1.26
 
 tool (
 	k8s.io/kubernetes/cmd/kube-apiserver

@@ -1,0 +1,101 @@
+"""What the tests do to and read from the e2e cluster, through the official Python client."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import yaml
+from cluster import eventually
+from kubernetes import client, config, dynamic
+from kubernetes.client.exceptions import ApiException
+
+# An address from TEST-NET-3 (RFC 5737): documentation only, never routed, never dialled here.
+LOAD_BALANCER_IP = "203.0.113.10"
+INGRESS_NAMESPACE = "ingress-nginx"
+INGRESS_SERVICE = "ingress-nginx-controller"
+INGRESS_CLASS = "nginx"
+# The program's default certManagerNamespace, where an installed cert-manager would live.
+CERT_MANAGER_NAMESPACE = "cert-manager"
+
+
+def api_client(kubeconfig: Path) -> client.ApiClient:
+    return config.new_client_from_config(config_file=str(kubeconfig))
+
+
+def install_fake_cert_manager(api: client.ApiClient, crd_dir: Path) -> None:
+    """What an installed cert-manager leaves behind that the program relies on with tlsMode=existing:
+    its namespace and its CustomResourceDefinitions (every one in crd_dir, waited for until
+    Established). No cert-manager runs, so no certificate is ever issued."""
+    client.CoreV1Api(api).create_namespace({"metadata": {"name": CERT_MANAGER_NAMESPACE}})
+    ext = client.ApiextensionsV1Api(api)
+    names = []
+    for path in sorted(crd_dir.glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc and doc.get("kind") == "CustomResourceDefinition":
+                ext.create_custom_resource_definition(doc)
+                names.append(doc["metadata"]["name"])
+
+    def established(name: str) -> bool:
+        conditions = ext.read_custom_resource_definition(name).status.conditions or []
+        return any(c.type == "Established" and c.status == "True" for c in conditions)
+
+    for name in names:
+        eventually(f"CRD {name} established", lambda name=name: established(name))
+
+
+def install_fake_ingress_controller(api: client.ApiClient) -> None:
+    """What an installed ingress-nginx leaves behind that the program looks up with
+    ingressMode=existing: its namespace, its IngressClass and its LoadBalancer Service. No
+    controller runs, so the Service's load-balancer status is written by hand."""
+    core = client.CoreV1Api(api)
+    core.create_namespace({"metadata": {"name": INGRESS_NAMESPACE}})
+    client.NetworkingV1Api(api).create_ingress_class({
+        "metadata": {"name": INGRESS_CLASS},
+        "spec": {"controller": "k8s.io/ingress-nginx"},
+    })
+    labels = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
+    core.create_namespaced_service(INGRESS_NAMESPACE, {
+        "metadata": {"name": INGRESS_SERVICE, "labels": labels},
+        "spec": {
+            "type": "LoadBalancer",
+            "selector": labels,
+            "ports": [{"name": "http", "port": 80, "targetPort": "http"},
+                      {"name": "https", "port": 443, "targetPort": "https"}],
+        },
+    })
+    core.patch_namespaced_service_status(INGRESS_SERVICE, INGRESS_NAMESPACE, {
+        "status": {"loadBalancer": {"ingress": [{"ip": LOAD_BALANCER_IP}]}},
+    })
+
+
+class Objects:
+    """Reads any kind by apiVersion and kind, as Pulumi's state names them."""
+
+    def __init__(self, api: client.ApiClient):
+        self.dyn = dynamic.DynamicClient(api)
+
+    def get(self, api_version: str, kind: str, name: str, namespace: str | None = None) -> dict | None:
+        resource = self.dyn.resources.get(api_version=api_version, kind=kind)
+        try:
+            obj = resource.get(name=name, namespace=namespace if resource.namespaced else None)
+        except ApiException as e:
+            if e.status == 404:
+                return None
+            raise
+        return obj.to_dict()
+
+    def list(self, api_version: str, kind: str, namespace: str | None = None) -> list[dict]:
+        resource = self.dyn.resources.get(api_version=api_version, kind=kind)
+        return resource.get(namespace=namespace).to_dict()["items"]
+
+
+def mark_ready(api: client.ApiClient, pod: dict) -> None:
+    """Does for one Pod what the absent kubelet would: reports it Running and Ready. A StatefulSet
+    with the OrderedReady policy creates replica N+1 only once replica N is Ready."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    client.CoreV1Api(api).patch_namespaced_pod_status(
+        pod["metadata"]["name"], pod["metadata"]["namespace"],
+        {"status": {"phase": "Running", "startTime": now, "conditions": [
+            {"type": t, "status": "True", "lastTransitionTime": now}
+            for t in ("PodScheduled", "Initialized", "ContainersReady", "Ready")]}})
