@@ -135,7 +135,9 @@ def exec_probe(
     )
 
 
-def writable_dir(name: str, mount_path: str, size_limit: str = "256Mi") -> tuple[k8s.core.v1.VolumeArgs, k8s.core.v1.VolumeMountArgs]:
+def writable_dir(
+    name: str, mount_path: str, size_limit: str = "256Mi"
+) -> tuple[k8s.core.v1.VolumeArgs, k8s.core.v1.VolumeMountArgs]:
     """An emptyDir for a path a process must write under a read-only root filesystem."""
     return (
         k8s.core.v1.VolumeArgs(name=name, empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(size_limit=size_limit)),
@@ -181,5 +183,6 @@ def skip_await_transformation(args: pulumi.ResourceTransformationArgs) -> pulumi
     elif isinstance(metadata, dict):
         metadata["annotations"] = {**(metadata.get("annotations") or {}), **SKIP_AWAIT}
     elif metadata is None:
-        args.props["metadata"] = k8s.meta.v1.ObjectMetaArgs(annotations=SKIP_AWAIT)
+        props = {**args.props, "metadata": k8s.meta.v1.ObjectMetaArgs(annotations=SKIP_AWAIT)}
+        return pulumi.ResourceTransformationResult(props, args.opts)
     return pulumi.ResourceTransformationResult(args.props, args.opts)

@@ -130,7 +130,8 @@ def image_tag(raw: str) -> str:
 
 
 def image_reference(raw: str) -> str:
-    if not IMAGE_REFERENCE.match(raw) or ":" not in raw.rsplit("/", 1)[-1] and "@" not in raw:
+    unpinned = ":" not in raw.rsplit("/", 1)[-1] and "@" not in raw
+    if not IMAGE_REFERENCE.match(raw) or unpinned:
         raise ValueError("must be a pinned image reference repository:tag (or @sha256:digest), such as postgres:18.1")
     return raw
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tools.harness import Capture, run_program
+from tools.harness import DEFAULT_LB_ADDRESS, Capture, run_program
 
 Run = Callable[..., Capture]
 
@@ -29,7 +29,8 @@ def run() -> Run:
     def runner(secrets: dict[str, str] | None = None, lb_address: str | None = None, **values: object) -> Capture:
         config = config_of(**values)
         secret_config = config_of(**(secrets or {}))
-        options = {"lb_address": lb_address} if lb_address is not None else {}
-        return run_program({**config, **secret_config}, list(secret_config), **options)
+        return run_program(
+            {**config, **secret_config}, list(secret_config), lb_address=lb_address or DEFAULT_LB_ADDRESS
+        )
 
     return runner

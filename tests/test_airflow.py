@@ -132,7 +132,8 @@ def test_should_check_the_local_job_heartbeat_for_liveness(default_run: Capture,
 def test_should_ping_this_celery_worker_for_liveness(default_run: Capture) -> None:
     worker = main_container(default_run, "StatefulSet", "airflow-worker")
     command = worker["livenessProbe"]["exec"]["command"]
-    assert "inspect ping" in command[-1] and "celery@$(hostname)" in command[-1]
+    assert "inspect ping" in command[-1]
+    assert "celery@$(hostname)" in command[-1]
 
 
 def test_should_let_workers_finish_tasks_on_shutdown(default_run: Capture) -> None:

@@ -31,7 +31,8 @@ def test_should_name_every_object_and_its_namespace(rendered: Path) -> None:
     assert objects
     for obj in objects:
         where = f"{obj.get('kind')}/{obj.get('metadata', {}).get('name')}"
-        assert obj["apiVersion"] and obj["kind"], where
+        assert obj["apiVersion"], where
+        assert obj["kind"], where
         assert obj["metadata"]["name"], where
         if obj["kind"] not in CLUSTER_SCOPED:
             assert obj["metadata"]["namespace"], where
@@ -54,7 +55,7 @@ def test_should_render_the_workloads_of_airflow(rendered: Path) -> None:
 
 def test_should_write_no_secret_value_in_plain_text(rendered: Path) -> None:
     capture = run_stack("dev")
-    secret_values = set()
+    secret_values: set[str] = set()
     for registration in capture.registrations:
         string_data = registration.inputs.get("stringData")
         if string_data is not None:

@@ -16,7 +16,8 @@ def test_should_make_the_fernet_key_url_safe_base64_of_32_random_bytes(default_r
     assert fernet_bytes.inputs["length"] == 32
     key = reveal(default_run.one("kubernetes:core/v1:Secret", "airflow-secrets").inputs["stringData"])["fernet-key"]
     assert len(base64.urlsafe_b64decode(key)) == 32
-    assert "+" not in key and "/" not in key
+    assert "+" not in key
+    assert "/" not in key
 
 
 def test_should_translate_the_standard_alphabet_to_the_url_safe_one() -> None:

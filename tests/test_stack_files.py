@@ -22,7 +22,8 @@ def stack_config(path: Path) -> dict[str, Any]:
 def test_should_set_only_declared_keys_of_this_project(path: Path) -> None:
     for key in stack_config(path):
         project, _, name = key.partition(":")
-        assert project == "airflow" and name in config_schema(), f"{path.name}: {key}"
+        assert project == "airflow", f"{path.name}: {key}"
+        assert name in config_schema(), f"{path.name}: {key}"
 
 
 @pytest.mark.parametrize("path", STACK_FILES, ids=[p.name for p in STACK_FILES])
@@ -36,7 +37,8 @@ def test_should_hold_only_what_differs_from_the_defaults(path: Path) -> None:
 def test_should_hold_secrets_only_as_secure_values(path: Path) -> None:
     for key, value in stack_config(path).items():
         if config_schema()[key.partition(":")[2]].get("secret"):
-            assert isinstance(value, dict) and set(value) == {"secure"}, f"{path.name}: {key} is not encrypted"
+            assert isinstance(value, dict), f"{path.name}: {key} is not encrypted"
+            assert set(value) == {"secure"}, f"{path.name}: {key} is not encrypted"
 
 
 def test_should_ship_a_local_dev_and_the_seed_cloud_set_up() -> None:

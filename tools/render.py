@@ -45,7 +45,7 @@ def manifest(registration: Registration) -> dict[str, Any]:
     if isinstance(redacted.get("stringData"), str):
         # The whole map was one secret value: keep its keys visible, only the values redacted.
         keys = reveal(registration.inputs["stringData"]).keys()
-        redacted["stringData"] = {key: REDACTED for key in keys}
+        redacted["stringData"] = dict.fromkeys(keys, REDACTED)
     return redacted
 
 
