@@ -6,6 +6,9 @@
 toolchain:
 	nice -n 19 e2e/build-toolchain.sh
 
-# Prints the toolchain's build time (seconds when cached), then the e2e run's.
-e2e: toolchain
+# Builds what the toolchain can (printing each piece's build time), then runs every e2e test the cache allows:
+# the cluster acceptance tier needs etcd and the control plane only; the engine tests say why they skip while the
+# Pulumi modules cannot be had.
+e2e:
+	-nice -n 19 e2e/build-toolchain.sh
 	e2e/run.sh

@@ -275,14 +275,6 @@ class AirflowCore(pulumi.ComponentResource):
         pairs = [kube.writable_dir(volume, path, "1Gi" if volume == "logs" else "256Mi") for volume, path in dirs]
         return kube.PodAddons(volumes=[v for v, _ in pairs], mounts=[m for _, m in pairs])
 
-    def _service_account(self, component: str) -> k8s.core.v1.ServiceAccount:
-        return k8s.core.v1.ServiceAccount(
-            f"{self._name}-{component}-sa",
-            metadata=kube.object_meta(f"airflow-{component}", self._args.namespace, component),
-            automount_service_account_token=False,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
     def _container(
         self,
         name: str,
@@ -322,7 +314,9 @@ class AirflowCore(pulumi.ComponentResource):
         grace_seconds: int | None = None,
         fs_group: int = AIRFLOW_GID,
     ) -> k8s.core.v1.PodSpecArgs:
-        service_account = self._service_account(component)
+        service_account = kube.service_account(
+            f"{self._name}-{component}-sa", f"airflow-{component}", self._args.namespace, component, self
+        )
         init_containers = []
         if wait_for_migrations:
             init_containers.append(

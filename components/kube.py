@@ -90,6 +90,18 @@ IMAGE_USER = CheckovSkip(
 )
 
 
+def service_account(
+    logical_name: str, name: str, namespace: pulumi.Input[str], component: str, parent: pulumi.Resource
+) -> k8s.core.v1.ServiceAccount:
+    """A component's own identity, with no API token mounted: none of these processes talks to the Kubernetes API."""
+    return k8s.core.v1.ServiceAccount(
+        logical_name,
+        metadata=object_meta(name, namespace, component),
+        automount_service_account_token=False,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
 def container_security(run_as_user: int | None = None, run_as_group: int | None = None) -> k8s.core.v1.SecurityContextArgs:
     """The restricted Pod Security profile and a read-only root filesystem."""
     return k8s.core.v1.SecurityContextArgs(

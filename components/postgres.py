@@ -92,6 +92,7 @@ class Postgres(pulumi.ComponentResource):
             opts=child,
         )
 
+        service_account = kube.service_account(f"{name}-sa", resource_name, args.namespace, COMPONENT, self)
         run_volume, run_mount = kube.writable_dir("run", "/var/run/postgresql", "16Mi")
         tmp_volume, tmp_mount = kube.writable_dir("tmp", "/tmp")
         ready_command = ["pg_isready", "--host=127.0.0.1", f"--username={USER}", f"--dbname={DATABASE}"]
@@ -110,6 +111,7 @@ class Postgres(pulumi.ComponentResource):
                 template=k8s.core.v1.PodTemplateSpecArgs(
                     metadata=k8s.meta.v1.ObjectMetaArgs(labels=kube.labels(COMPONENT)),
                     spec=k8s.core.v1.PodSpecArgs(
+                        service_account_name=service_account.metadata.name,
                         automount_service_account_token=False,
                         enable_service_links=False,
                         security_context=kube.pod_security(POSTGRES_UID, POSTGRES_UID, fs_group=POSTGRES_UID),

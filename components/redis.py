@@ -64,6 +64,7 @@ class Redis(pulumi.ComponentResource):
             opts=child,
         )
 
+        service_account = kube.service_account(f"{name}-sa", resource_name, args.namespace, COMPONENT, self)
         data_volume, data_mount = kube.writable_dir("data", "/data", "64Mi")
         k8s.apps.v1.Deployment(
             f"{name}-deployment",
@@ -81,6 +82,7 @@ class Redis(pulumi.ComponentResource):
                 template=k8s.core.v1.PodTemplateSpecArgs(
                     metadata=k8s.meta.v1.ObjectMetaArgs(labels=kube.labels(COMPONENT)),
                     spec=k8s.core.v1.PodSpecArgs(
+                        service_account_name=service_account.metadata.name,
                         automount_service_account_token=False,
                         enable_service_links=False,
                         security_context=kube.pod_security(VALKEY_UID, VALKEY_UID),

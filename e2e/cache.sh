@@ -7,6 +7,9 @@ e2e_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_CACHE=${AIRFLOW_E2E_CACHE:-$HOME/.cache/airflow-e2e}
 E2E_BIN=$E2E_CACHE/bin
 E2E_PIECES=(etcd kubernetes pulumi resource-kubernetes resource-random venv)
+# What the cluster acceptance tier needs (the loopback control plane and the harness's virtualenv); the rest
+# is the Pulumi engine's, for the engine tier only.
+CLUSTER_PIECES=(etcd kubernetes venv)
 
 piece_version() {
   case $1 in
@@ -26,8 +29,9 @@ piece_ready() {
   [ "$(cat "$E2E_CACHE/stamps/$1" 2>/dev/null)" = "$(piece_version "$1")" ]
 }
 
-missing_pieces() {
+missing_pieces() { # [piece...] (default: every piece)
   local p missing=()
-  for p in "${E2E_PIECES[@]}"; do piece_ready "$p" || missing+=("$p"); done
+  [ $# -gt 0 ] || set -- "${E2E_PIECES[@]}"
+  for p in "$@"; do piece_ready "$p" || missing+=("$p"); done
   echo "${missing[*]}"
 }

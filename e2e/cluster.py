@@ -13,6 +13,7 @@ import ssl
 import subprocess
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,7 +106,11 @@ class Cluster:
     def kubeconfig(self) -> Path:
         return self.work_dir / "kubeconfig"
 
-    def start(self) -> None:
+    def start(self, before_controllers: Callable[[Path], None] | None = None) -> None:
+        """Starts the control plane. before_controllers(kubeconfig) runs once the API server is ready and before the
+        controller manager starts: what it installs is there before the controllers look, as what a cluster had
+        installed long before would be. The garbage collector, for one, only watches the kinds it found at start (it
+        rediscovers every 30 s), so a foreground deletion of a kind added later waits that long for it."""
         self.pki.mkdir(parents=True)
         make_pki(self.pki)
         etcd_url = self._start_etcd()
@@ -113,6 +118,8 @@ class Cluster:
         write_kubeconfig(self.kubeconfig, self.server, self.pki)
         eventually("kube-apiserver /readyz", lambda: self.get("/readyz") == "ok", STARTUP_TIMEOUT_S,
                  self.processes)
+        if before_controllers:
+            before_controllers(self.kubeconfig)
         self._start_controller_manager()
         # The service-account controller filling a namespace proves the controller manager runs its
         # controllers; Pods are only admitted in a namespace whose service account exists.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from pathlib import Path
 
@@ -89,6 +91,48 @@ class Objects:
         resource = self.dyn.resources.get(api_version=api_version, kind=kind)
         return resource.get(namespace=namespace).to_dict()["items"]
 
+    def apply(self, manifest: dict, field_manager: str) -> list[str]:
+        """Server-side applies manifest, which is how the Kubernetes provider creates and updates an object, but
+        with strict field validation: an unknown or duplicated field is an error, where the provider's own
+        `Warn` lets the server drop it. Returns the warnings the server sent; raises RejectedError if it refused."""
+        meta = manifest["metadata"]
+        resource = self.dyn.resources.get(api_version=manifest["apiVersion"], kind=manifest["kind"])
+        path = resource.path(name=meta["name"], namespace=meta.get("namespace") if resource.namespaced else None)
+        api = self.dyn.client
+        # Through the generated transport rather than the dynamic client, which has no fieldValidation parameter
+        # and hides the response's Warning headers.
+        request = api.param_serialize(
+            "PATCH", path,
+            query_params=[("fieldManager", field_manager), ("fieldValidation", "Strict")],
+            header_params={"Content-Type": "application/apply-patch+yaml", "Accept": "application/json"},
+            body=manifest, auth_settings=["BearerToken"])
+        response = api.call_api(*request)
+        body = response.read()
+        if not 200 <= response.status <= 299:
+            raise RejectedError(response.status, body.decode(errors="replace"))
+        return response.headers.getlist("Warning")
+
+    def delete(self, api_version: str, kind: str, name: str, namespace: str | None = None,
+               propagation: str = "Foreground") -> None:
+        """Deletes as the provider's destroy does: foreground cascading, so the garbage collector removes what the
+        object's controller made (ReplicaSets, Pods) and only those, before the object goes."""
+        resource = self.dyn.resources.get(api_version=api_version, kind=kind)
+        resource.delete(name=name, namespace=namespace if resource.namespaced else None,
+                        propagation_policy=propagation)
+
+
+class RejectedError(Exception):
+    """The API server refused a request: its status code and the message of the Status it returned."""
+
+    def __init__(self, status: int, body: str):
+        try:
+            message = json.loads(body).get("message", body)
+        except ValueError:
+            message = body
+        super().__init__(f"{status}: {message}")
+        self.status = status
+        self.message = message
+
 
 def mark_ready(api: client.ApiClient, pod: dict) -> None:
     """Does for one Pod what the absent kubelet would: reports it Running and Ready. A StatefulSet
@@ -99,3 +143,31 @@ def mark_ready(api: client.ApiClient, pod: dict) -> None:
         {"status": {"phase": "Running", "startTime": now, "conditions": [
             {"type": t, "status": "True", "lastTransitionTime": now}
             for t in ("PodScheduled", "Initialized", "ContainersReady", "Ready")]}})
+
+
+def as_stored(inputs: dict) -> dict:
+    """What the API server stores for these inputs, where it differs: a Secret's stringData is
+    written into data, base64-encoded, and never read back."""
+    if inputs.get("kind") != "Secret" or "stringData" not in inputs:
+        return inputs
+    stored = {k: v for k, v in inputs.items() if k != "stringData"}
+    stored["data"] = {**inputs.get("data", {}),
+                      **{k: base64.b64encode(v.encode()).decode() for k, v in inputs["stringData"].items()}}
+    return stored
+
+
+def mismatches(expected, actual, path: str = "") -> list[str]:
+    """Where expected is not contained in actual: every key of a mapping, every element of a list (same
+    length and order), every scalar equal. Fields the server adds (defaults, status) are ignored, and
+    so is an empty list or mapping the server dropped (it stores them as absent)."""
+    if expected in ([], {}) and actual is None:
+        return []
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return [f"{path}: expected a mapping, found {actual!r}"]
+        return [m for k, v in expected.items() for m in mismatches(v, actual.get(k), f"{path}.{k}")]
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(actual) != len(expected):
+            return [f"{path}: expected {len(expected)} items, found {actual!r}"]
+        return [m for i, (e, a) in enumerate(zip(expected, actual, strict=True)) for m in mismatches(e, a, f"{path}[{i}]")]
+    return [] if expected == actual else [f"{path}: expected {expected!r}, found {actual!r}"]

@@ -3,7 +3,6 @@ changed and destroyed. The tests run in file order and each builds on the state 
 
 from __future__ import annotations
 
-import base64
 import json
 
 import kube
@@ -13,25 +12,8 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from layout import REPO, VENV
 from pulumi_cli import Pulumi, stage_project
+from stack_config import CONFIG, DOMAIN, EXPECTED_KINDS, NAMESPACE
 
-NAMESPACE = "airflow-e2e"
-# A name that resolves nowhere: the host must come from config, not from the load balancer's address.
-DOMAIN = "airflow.e2e.test"
-CONFIG = {
-    "namespace": NAMESPACE,
-    # No kubelet runs, so no Pod ever becomes ready: the provider must not wait for readiness.
-    "skipAwait": True,
-    "ingressMode": "existing",
-    "ingressExistingService": f"{kube.INGRESS_NAMESPACE}/{kube.INGRESS_SERVICE}",
-    "ingressClassName": kube.INGRESS_CLASS,
-    "tlsMode": "existing",
-    "issuerKind": "self-signed",
-    "domain": DOMAIN,
-    "workerReplicas": 1,
-}
-# The kinds the program creates whatever its options (DESIGN.md): a test that finds none of one
-# would otherwise pass on an empty stack.
-EXPECTED_KINDS = {"Namespace", "Secret", "Service", "Deployment", "StatefulSet", "Job", "Ingress", "ClusterIssuer"}
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
 # The step ops the engine itself does not count as changes (--expect-no-changes): a read is the
 # lookup of the existing ingress controller's Service.
@@ -75,34 +57,6 @@ def live(objects: kube.Objects, resource: dict) -> dict | None:
     return objects.get(out["apiVersion"], out["kind"], meta["name"], meta.get("namespace"))
 
 
-def as_stored(inputs: dict) -> dict:
-    """What the API server stores for these inputs, where it differs: a Secret's stringData is
-    written into data, base64-encoded, and never read back."""
-    if inputs.get("kind") != "Secret" or "stringData" not in inputs:
-        return inputs
-    stored = {k: v for k, v in inputs.items() if k != "stringData"}
-    stored["data"] = {**inputs.get("data", {}),
-                      **{k: base64.b64encode(v.encode()).decode() for k, v in inputs["stringData"].items()}}
-    return stored
-
-
-def mismatches(expected, actual, path: str = "") -> list[str]:
-    """Where expected is not contained in actual: every key of a mapping, every element of a list (same
-    length and order), every scalar equal. Fields the server adds (defaults, status) are ignored, and
-    so is an empty list or mapping the server dropped (it stores them as absent)."""
-    if expected in ([], {}) and actual is None:
-        return []
-    if isinstance(expected, dict):
-        if not isinstance(actual, dict):
-            return [f"{path}: expected a mapping, found {actual!r}"]
-        return [m for k, v in expected.items() for m in mismatches(v, actual.get(k), f"{path}.{k}")]
-    if isinstance(expected, list):
-        if not isinstance(actual, list) or len(actual) != len(expected):
-            return [f"{path}: expected {len(expected)} items, found {actual!r}"]
-        return [m for i, (e, a) in enumerate(zip(expected, actual, strict=True)) for m in mismatches(e, a, f"{path}[{i}]")]
-    return [] if expected == actual else [f"{path}: expected {expected!r}, found {actual!r}"]
-
-
 def in_namespace(objects: kube.Objects, api_version: str, kind: str) -> list[dict]:
     return objects.list(api_version, kind, NAMESPACE)
 
@@ -140,7 +94,7 @@ def test_every_object_exists_with_its_inputs(stack, objects):
         if found is None:
             problems[r["urn"]] = ["not found in the cluster"]
             continue
-        wrong = mismatches(as_stored(r["inputs"]), found)
+        wrong = kube.mismatches(kube.as_stored(r["inputs"]), found)
         # skipAwait is the e2e stack's premise: an object without it would have hung `pulumi up`.
         if found["metadata"].get("annotations", {}).get("pulumi.com/skipAwait") != "true":
             wrong.append("metadata.annotations: no pulumi.com/skipAwait")

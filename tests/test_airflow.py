@@ -182,8 +182,9 @@ def test_should_give_each_process_its_own_service_account_without_a_token(defaul
         for r in default_run.kubernetes_objects()
         if r.inputs.get("kind") == "ServiceAccount"
     }
-    used = [pod_spec(default_run, kind, name)["serviceAccountName"] for kind, name in LONG_RUNNING]
-    assert len(set(used)) == len(LONG_RUNNING)
+    workloads = [*LONG_RUNNING, ("StatefulSet", "airflow-postgresql"), ("Deployment", "airflow-redis")]
+    used = [pod_spec(default_run, kind, name)["serviceAccountName"] for kind, name in workloads]
+    assert len(set(used)) == len(workloads)
     for name in used:
         assert accounts[name]["automountServiceAccountToken"] is False, name
 

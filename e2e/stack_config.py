@@ -1,0 +1,23 @@
+"""The e2e stack's configuration, shared by the engine tier (test_airflow.py writes it into the stack file) and
+the acceptance tier (test_acceptance.py renders the program under mocks with it), so both check one deployment."""
+
+import kube
+
+NAMESPACE = "airflow-e2e"
+# A name that resolves nowhere: the host must come from config, not from the load balancer's address.
+DOMAIN = "airflow.e2e.test"
+CONFIG = {
+    "namespace": NAMESPACE,
+    # No kubelet runs, so no Pod ever becomes ready: the provider must not wait for readiness.
+    "skipAwait": True,
+    "ingressMode": "existing",
+    "ingressExistingService": f"{kube.INGRESS_NAMESPACE}/{kube.INGRESS_SERVICE}",
+    "ingressClassName": kube.INGRESS_CLASS,
+    "tlsMode": "existing",
+    "issuerKind": "self-signed",
+    "domain": DOMAIN,
+    "workerReplicas": 1,
+}
+# The kinds the program creates whatever its options (DESIGN.md): a test that finds none of one
+# would otherwise pass on an empty stack.
+EXPECTED_KINDS = {"Namespace", "Secret", "Service", "Deployment", "StatefulSet", "Job", "Ingress", "ClusterIssuer"}
