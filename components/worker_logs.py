@@ -55,10 +55,10 @@ PERMISSIONS_FIX_CAPABILITIES = ["CHOWN", "FOWNER", "DAC_OVERRIDE"]
 
 # Runs as uid 50000 on a read-only root filesystem; only the logs volume is writable. Deletion is by age: one `find`
 # pass every GROOM_EVERY_SECONDS at the lowest CPU priority. lost+found (ext4 volumes) is left alone. `sleep & wait`
-# lets the TERM trap fire at once, so the sidecar never holds up a worker pod's shutdown.
+# lets the TERM trap fire at once, so the sidecar never holds up a worker pod's shutdown; the trap kills every
+# background job (not a remembered pid, which a signal between `sleep &` and `$!` would miss).
 GROOMER_SCRIPT = r"""set -u
-trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM INT
-sleeper=
+trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
 minutes=$((RETENTION_DAYS * 1440))
 echo "log-groomer: deleting files under $LOGS older than $RETENTION_DAYS days every $GROOM_EVERY_SECONDS s"
 while true; do
@@ -70,8 +70,7 @@ while true; do
       -type d -empty -mmin "+$EMPTY_DIR_GRACE_MINUTES" -delete
   echo "log-groomer: removed $removed files; $(df -P -h "$LOGS" | awk 'NR == 2 {print $3 " used, " $4 " free"}')"
   sleep "$GROOM_EVERY_SECONDS" &
-  sleeper=$!
-  wait "$sleeper"
+  wait $!
 done
 """
 

@@ -30,7 +30,7 @@ def run() -> Run:
         config = config_of(**values)
         secret_config = config_of(**(secrets or {}))
         return run_program(
-            {**config, **secret_config}, list(secret_config), lb_address=lb_address or DEFAULT_LB_ADDRESS
+            {**config, **secret_config}, list(secret_config), lb_address=DEFAULT_LB_ADDRESS if lb_address is None else lb_address
         )
 
     return runner

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(
     ".checkov-venv/bin/pip install -r requirements-checkov.txt (test.sh does this)",
 )
 
-SCANNED = [r for r in renders() if r.scanned]
+SCANNED = [r for r in renders() if r.checkov]
 BROKEN = "broken"
 
 

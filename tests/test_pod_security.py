@@ -25,7 +25,6 @@ from tools.pod_security import (
     rendered,
 )
 from tools.validate import Render, renders
-from tests.conftest import Run
 
 RENDERS = renders()
 AIRFLOW_NAMESPACE = "airflow"
@@ -62,7 +61,8 @@ def main_context(pod: dict[str, Any]) -> dict[str, Any]:
     return context
 
 
-Damage = Callable[[dict[str, Any]], None]
+# Changes a pod spec in place (what it returns is ignored).
+Damage = Callable[[dict[str, Any]], object]
 
 # (what is broken, the control it breaks, the profile that control belongs to)
 VIOLATIONS: list[tuple[str, Damage, str, str]] = [
@@ -124,7 +124,12 @@ VIOLATIONS: list[tuple[str, Damage, str, str]] = [
         BASELINE,
     ),
     ("nfs volume", lambda p: p["volumes"].append({"name": "n", "nfs": {"server": "s", "path": "/"}}), "volumeTypes", RESTRICTED),
-    ("escalation allowed", lambda p: main_context(p).update(allowPrivilegeEscalation=True), "allowPrivilegeEscalation", RESTRICTED),
+    (
+        "escalation allowed",
+        lambda p: main_context(p).update(allowPrivilegeEscalation=True),
+        "allowPrivilegeEscalation",
+        RESTRICTED,
+    ),
     ("escalation unset", lambda p: main_context(p).pop("allowPrivilegeEscalation"), "allowPrivilegeEscalation", RESTRICTED),
     ("runAsNonRoot false", lambda p: main_context(p).update(runAsNonRoot=False), "runAsNonRoot", RESTRICTED),
     (
@@ -246,7 +251,8 @@ def test_should_label_the_airflow_namespace_for_restricted_admission(default_run
 
 @pytest.fixture(scope="module")
 def permissions_fix_run() -> Capture:
-    return Render("fix", values={"workerLogsFixPermissions": "true"}).run()
+    (render,) = [r for r in RENDERS if r.values.get("workerLogsFixPermissions") == "true"]
+    return render.run()
 
 
 def worker(capture: Capture) -> PodTemplate:
@@ -301,8 +307,8 @@ def test_should_refuse_a_pod_that_needs_an_exemption_in_a_namespace_enforcing_re
     assert all(p.startswith("StatefulSet/airflow-worker in namespace 'airflow': would be refused") for p in problems)
 
 
-def test_should_refuse_a_pod_in_a_namespace_the_stack_does_not_create(run: Run) -> None:
-    objects = [o for o in rendered(run()) if not (o["kind"] == "Namespace" and o["metadata"]["name"] == AIRFLOW_NAMESPACE)]
+def test_should_refuse_a_pod_in_a_namespace_the_stack_does_not_create(default_run: Capture) -> None:
+    objects = [o for o in rendered(default_run) if not (o["kind"] == "Namespace" and o["metadata"]["name"] == AIRFLOW_NAMESPACE)]
     problems = namespace_problems(objects)
     assert problems
     assert all("the namespace is not created by this stack" in p for p in problems)
@@ -317,7 +323,11 @@ def test_should_find_the_pod_template_of_every_workload_kind() -> None:
         {"kind": "Service", "metadata": {"name": "s"}, "spec": {}},
     ]
     found = {(t.kind, t.path): t.spec == pod["spec"] for t in pod_templates(objects)}
-    assert found == {("Deployment", "spec.template"): True, ("CronJob", "spec.jobTemplate.spec.template"): True, ("Pod", ""): True}
+    assert found == {
+        ("Deployment", "spec.template"): True,
+        ("CronJob", "spec.jobTemplate.spec.template"): True,
+        ("Pod", ""): True,
+    }
 
 
 def test_should_report_the_path_inside_the_workload() -> None:

@@ -97,9 +97,8 @@ def test_should_report_every_error_of_an_object_not_only_the_first(default_run: 
 def test_should_name_what_an_int_or_string_field_accepts(default_run: Capture) -> None:
     service = first(default_run, "Service")
     service["spec"]["ports"][0]["targetPort"] = {"name": "http"}
-    assert problems(service) == [
-        ("spec.ports[0].targetPort", "{'name': 'http'} is not of type 'integer', 'null'; {'name': 'http'} is not of type 'string', 'null'")
-    ]
+    wanted = "{'name': 'http'} is not of type 'integer', 'null'; {'name': 'http'} is not of type 'string', 'null'"
+    assert problems(service) == [("spec.ports[0].targetPort", wanted)]
 
 
 def test_should_reject_a_field_the_oldest_supported_kubernetes_does_not_know(default_run: Capture) -> None:
@@ -131,7 +130,7 @@ def test_should_name_an_unnamed_object_by_its_pulumi_resource() -> None:
 
 
 def test_should_find_the_cert_manager_schemas_beside_the_repository() -> None:
-    assert validate.CERT_MANAGER_SCHEMAS == PROJECT_DIR.parent / "shared" / "schemas" / "cert-manager-v1.21.1"
+    assert PROJECT_DIR.parent / "shared" / "schemas" / "cert-manager-v1.21.1" == validate.CERT_MANAGER_SCHEMAS
     assert ("cert-manager.io/v1", "ClusterIssuer") in validate.crd_schemas()
     assert ("cert-manager.io/v1", "Certificate") in validate.crd_schemas()
 

@@ -23,7 +23,7 @@ from typing import Any
 from components.settings import PROJECT_DIR
 from tools.harness import Capture
 from tools.render import write_render
-from tools.validate import Render, renders
+from tools.validate import renders, stack_render
 
 CHECKOV_VENV = PROJECT_DIR / ".checkov-venv"
 CHECKOV = CHECKOV_VENV / "bin" / "checkov"
@@ -108,15 +108,18 @@ def scan_capture(capture: Capture) -> ScanResult:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.checkov_scan", description=__doc__.splitlines()[0])
-    parser.add_argument("--stack", action="append", help="stack to scan (repeatable; default: every scanned render)")
+    parser.add_argument("--stack", action="append", help="stack to scan (repeatable; default: every render marked checkov)")
     options = parser.parse_args(argv)
     if not available():
-        print(f"no checkov at {CHECKOV}: python3 -m venv .checkov-venv && .checkov-venv/bin/pip install -r "
-              "requirements-checkov.txt", file=sys.stderr)
+        print(
+            f"no checkov at {CHECKOV}: python3 -m venv .checkov-venv && .checkov-venv/bin/pip install -r "
+            "requirements-checkov.txt",
+            file=sys.stderr,
+        )
         return 2
-    chosen = [Render(f"stack-{stack}", stack=stack) for stack in options.stack] if options.stack else renders()
+    chosen = [stack_render(stack) for stack in options.stack] if options.stack else renders()
     status = 0
-    for render in (r for r in chosen if r.scanned):
+    for render in (r for r in chosen if r.checkov):
         result = scan_capture(render.run())
         print(f"{render.name}: {result.passed} passed, {len(result.failed)} failed, {len(result.skipped)} skipped")
         for finding in result.failed:

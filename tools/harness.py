@@ -98,6 +98,8 @@ class Registration:
     inputs: dict[str, Any]
     lookup_id: str = ""
     retain_on_delete: bool = False
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    """Per input property, the resources its value came from: the data edges of `dependencies` (the rest is depends_on)."""
 
     @property
     def is_kubernetes_object(self) -> bool:
@@ -217,6 +219,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     inputs=rpc.deserialize_properties(request.object),
                     lookup_id=request.importId,
                     retain_on_delete=bool(request.retainOnDelete),
+                    property_dependencies={key: list(deps.urns) for key, deps in request.propertyDependencies.items()},
                 )
             )
         return response

@@ -28,7 +28,7 @@ from typing import Any
 from components.worker_logs import PERMISSIONS_FIX_NAME, POD_SECURITY_EXCEPTION_ANNOTATION
 from tools.harness import Capture
 from tools.render import manifest
-from tools.validate import Render, renders
+from tools.validate import renders, stack_render
 
 BASELINE = "baseline"
 RESTRICTED = "restricted"
@@ -87,7 +87,7 @@ class Violation:
 
 @dataclass(frozen=True)
 class Exemption:
-    """Controls one container may break, and why. Applied only when a check is given it."""
+    """Controls one container may break, and why: applies only in a pod template that claims exemptions."""
 
     name: str
     container: str
@@ -253,7 +253,8 @@ def restricted_violations(spec: dict[str, Any], path: str) -> Iterator[Violation
             yield bad("capabilities", f"{at}.capabilities.drop", "must include ALL", name)
         beyond = set(capabilities.get("add") or []) - RESTRICTED_CAPABILITIES
         if beyond:
-            yield bad("capabilities", f"{at}.capabilities.add", f"may add only NET_BIND_SERVICE, adds {', '.join(sorted(beyond))}", name)
+            added = ", ".join(sorted(beyond))
+            yield bad("capabilities", f"{at}.capabilities.add", f"may add only NET_BIND_SERVICE, adds {added}", name)
 
 
 # --- rendered objects -----------------------------------------------------------------------------------------------
@@ -350,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.pod_security", description=__doc__.splitlines()[0])
     parser.add_argument("--stack", action="append", help="stack to check (repeatable; default: every render)")
     options = parser.parse_args(argv)
-    chosen = [Render(f"stack-{stack}", stack=stack) for stack in options.stack] if options.stack else renders()
+    chosen = [stack_render(stack) for stack in options.stack] if options.stack else renders()
     status = 0
     for render in chosen:
         objects = rendered(render.run())
