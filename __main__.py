@@ -29,16 +29,8 @@ namespace = k8s.core.v1.Namespace(
     "namespace",
     metadata=k8s.meta.v1.ObjectMetaArgs(
         name=settings.namespace,
-        labels={
-            **kube.labels("namespace"),
-            # The cluster itself then refuses any pod that is not hardened, whoever creates it.
-            # `baseline` only with workerLogsFixPermissions (a documented root init container); audit and warn stay
-            # `restricted`, so every apply and the audit log still name the exception.
-            "pod-security.kubernetes.io/enforce": pod_security_enforce_level(settings.worker_logs),
-            "pod-security.kubernetes.io/enforce-version": "latest",
-            "pod-security.kubernetes.io/audit": "restricted",
-            "pod-security.kubernetes.io/warn": "restricted",
-        },
+        # `baseline` only with workerLogsFixPermissions (a documented root init container).
+        labels={**kube.labels("namespace"), **kube.pod_security_labels(pod_security_enforce_level(settings.worker_logs))},
     ),
     # Deleting a namespace deletes every volume in it: keep it when the database volume is to be kept.
     opts=pulumi.ResourceOptions(retain_on_delete=settings.postgres.retain_on_destroy),

@@ -118,12 +118,8 @@ class IngressController(pulumi.ComponentResource):
                 f"{name}-namespace",
                 metadata=k8s.meta.v1.ObjectMetaArgs(
                     name=args.namespace,
-                    labels={
-                        **kube.labels("ingress-controller"),
-                        # The chart's pods meet the restricted profile (NET_BIND_SERVICE is the one capability it allows).
-                        "pod-security.kubernetes.io/enforce": "restricted",
-                        "pod-security.kubernetes.io/enforce-version": "latest",
-                    },
+                    # The chart's pods meet the restricted profile (NET_BIND_SERVICE is the one capability it allows).
+                    labels={**kube.labels("ingress-controller"), **kube.pod_security_labels()},
                 ),
                 opts=child,
             )

@@ -90,6 +90,17 @@ IMAGE_USER = CheckovSkip(
 )
 
 
+def pod_security_labels(enforce: str = "restricted") -> dict[str, str]:
+    """Namespace labels by which the cluster itself refuses any pod below `enforce`, whoever creates it; audit and warn
+    stay at restricted, so an exception (see WorkerLogs) is still named on every apply and in the audit log."""
+    return {
+        "pod-security.kubernetes.io/enforce": enforce,
+        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/warn": "restricted",
+    }
+
+
 def service_account(
     logical_name: str, name: str, namespace: pulumi.Input[str], component: str, parent: pulumi.Resource
 ) -> k8s.core.v1.ServiceAccount:

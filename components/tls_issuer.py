@@ -107,11 +107,7 @@ class TlsIssuer(pulumi.ComponentResource):
                 f"{name}-namespace",
                 metadata=k8s.meta.v1.ObjectMetaArgs(
                     name=args.namespace,
-                    labels={
-                        **kube.labels("cert-manager"),
-                        "pod-security.kubernetes.io/enforce": "restricted",
-                        "pod-security.kubernetes.io/enforce-version": "latest",
-                    },
+                    labels={**kube.labels("cert-manager"), **kube.pod_security_labels()},
                 ),
                 opts=child,
             )
