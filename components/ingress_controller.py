@@ -42,11 +42,11 @@ class IngressControllerArgs:
     """`install`: deploy ingress-nginx here; `existing`: use the controller described by `existing_service`."""
     class_name: str
     """IngressClass name: created by the chart in install mode, an existing class in existing mode."""
-    namespace: str = "ingress"
+    namespace: str
     """Namespace created for the release (install mode)."""
-    service_type: ServiceType = ServiceType.LOAD_BALANCER
+    service_type: ServiceType
     """Type of the controller's Service (install mode). A NodePort Service has no load-balancer address."""
-    existing_service: str = ""
+    existing_service: str
     """`<namespace>/<name>` of the existing controller's Service (existing mode)."""
 
 

@@ -47,9 +47,9 @@ class TlsIssuerArgs:
     """IngressClass through which the ACME HTTP-01 solver answers Let's Encrypt's challenges."""
     name_prefix: str
     """Start of every cluster-scoped name (issuers), so that two stacks on one cluster do not collide."""
-    namespace: str = "cert-manager"
+    namespace: str
     """cert-manager's namespace, which is also where it reads ClusterIssuers' secrets (its cluster resource namespace)."""
-    acme_email: str = ""
+    acme_email: str
     """Contact address of the ACME account (Let's Encrypt kinds only; required there)."""
 
 
