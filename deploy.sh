@@ -7,7 +7,8 @@ stack="${1:-dev}"
 shift || true
 
 command -v pulumi >/dev/null || { echo "deploy.sh: the Pulumi CLI is not installed (see https://www.pulumi.com/docs/install/)" >&2; exit 1; }
-command -v python3 >/dev/null || { echo "deploy.sh: python3 (3.11 or newer) is not installed" >&2; exit 1; }
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+  || { echo "deploy.sh: needs python3, version 3.11 or newer" >&2; exit 1; }
 
 if ! pulumi whoami >/dev/null 2>&1; then
   mkdir -p "$HOME/.pulumi-local"

@@ -55,7 +55,9 @@ def controller_values(args: IngressControllerArgs) -> dict[str, object]:
     return {
         "fullnameOverride": FULLNAME,
         "controller": {
-            "ingressClassResource": {"name": args.class_name},
+            # A controller value of its own: another ingress-nginx in the cluster (minikube's add-on, say) then neither
+            # serves this class nor has its Ingresses served by this controller.
+            "ingressClassResource": {"name": args.class_name, "controllerValue": f"k8s.io/ingress-nginx-{args.class_name}"},
             # The legacy `kubernetes.io/ingress.class` annotation value, kept equal to the class name.
             "ingressClass": args.class_name,
             "service": {"type": str(args.service_type)},

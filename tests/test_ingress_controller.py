@@ -92,6 +92,14 @@ def test_should_name_the_ingress_class_and_service_type_from_settings(run: Run) 
     assert value_at(values, "controller.service.type") == "NodePort", RELEASE
 
 
+def test_should_claim_only_its_own_ingress_class(run: Run) -> None:
+    """Two ingress-nginx installations with the default controller value would serve each other's classes."""
+    edge = value_at(release_of(run(ingressClassName="edge"))["values"], "controller.ingressClassResource.controllerValue")
+    nginx = value_at(release_of(run())["values"], "controller.ingressClassResource.controllerValue")
+    assert edge != nginx, RELEASE
+    assert "k8s.io/ingress-nginx" not in (edge, nginx), "the chart's default value is shared by every installation"
+
+
 def test_should_read_the_controller_service_the_chart_creates(default_run: Capture) -> None:
     assert [r.lookup_id for r in lookups(default_run)] == ["ingress/ingress-nginx-controller"], LOOKUP
 

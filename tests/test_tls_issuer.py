@@ -2,63 +2,26 @@
 
 from __future__ import annotations
 
-import copy
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
-import yaml
 
 from components.settings import ConfigReader, SettingsError, read_settings
 from tests.conftest import Run, config_of
+from tools import validate
 from tools.harness import Capture, Registration
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "cert-manager-v1.21.1"
 RELEASE = "tls-release"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 CLUSTER_ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer"
 CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate"
 STAGING = {"issuerKind": "letsencrypt-staging", "acmeEmail": "ops@airflow.dev"}
 PRODUCTION = {"issuerKind": "letsencrypt-production", "acmeEmail": "ops@airflow.dev"}
-SCHEMA_FILES = {"ClusterIssuer": "cert-manager.io_clusterissuers.yaml", "Certificate": "cert-manager.io_certificates.yaml"}
-
-
-def strict(schema: dict[str, Any]) -> dict[str, Any]:
-    """The CRD schema with unknown fields refused (the API server would silently prune them), so a typo fails."""
-    schema = copy.deepcopy(schema)
-
-    def close(node: Any) -> None:
-        if isinstance(node, dict):
-            if (
-                "properties" in node
-                and "additionalProperties" not in node
-                and not node.get("x-kubernetes-preserve-unknown-fields")
-            ):
-                node["additionalProperties"] = False
-            for value in node.values():
-                close(value)
-        elif isinstance(node, list):
-            for item in node:
-                close(item)
-
-    close(schema)
-    # metadata is declared as a bare object in CRDs; the API server checks it itself.
-    schema["properties"]["metadata"] = {"type": "object"}
-    return schema
-
-
-@cache
-def crd_schema(kind: str) -> dict[str, Any]:
-    crd = yaml.safe_load((SCHEMAS / SCHEMA_FILES[kind]).read_text())
-    (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
-    return strict(version["schema"]["openAPIV3Schema"])
 
 
 def schema_errors(manifest: dict[str, Any]) -> list[str]:
-    validator = jsonschema.Draft7Validator(crd_schema(manifest["kind"]))
-    return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(manifest)]
+    """Problems of a cert-manager object against its CRD schema, unknown fields refused (the proof gate's check)."""
+    return [str(problem) for problem in validate.validate_object(manifest, validate.KUBERNETES_VERSIONS[-1])]
 
 
 def cert_manager_objects(capture: Capture) -> list[Registration]:

@@ -45,8 +45,9 @@ def test_should_preview_only_the_stack_whose_file_changed() -> None:
     assert touched_stacks(["Pulumi.prod.yaml", "README.md"], ["dev", "prod", "staging"]) == ["prod"]
 
 
-def test_should_preview_nothing_for_docs_and_tests() -> None:
-    assert touched_stacks(["README.md", "tests/test_airflow.py", ".github/workflows/deploy.yml"], ["dev"]) == []
+def test_should_preview_nothing_for_docs_tests_and_tooling() -> None:
+    changed = ["README.md", "tests/test_airflow.py", ".github/workflows/deploy.yml", "tools/render.py", "test.sh"]
+    assert touched_stacks(changed, ["dev"]) == []
 
 
 def test_should_find_the_stack_files_of_the_repo() -> None:

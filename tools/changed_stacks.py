@@ -18,7 +18,10 @@ from components.settings import PROJECT_DIR
 
 STACK_FILE = re.compile(r"^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$")
 # Paths that cannot change what a stack deploys.
-NOT_THE_PROGRAM = re.compile(r"^(tests/|bench/|e2e/|\.github/|\.ci/|.*\.md$|LICENSE|\.gitignore$|requirements-dev\.txt$)")
+NOT_THE_PROGRAM = re.compile(
+    r"^(tests/|bench/|e2e/|tools/|\.github/|\.ci/|.*\.md$|LICENSE|\.gitignore$|requirements-(dev|checkov)\.txt$"
+    r"|package(-lock)?\.json$|pyproject\.toml$|pytest\.ini$|Makefile$|test\.sh$|deploy\.sh$)"
+)
 
 
 def all_stacks(project_dir: Path = PROJECT_DIR) -> list[str]:

@@ -15,7 +15,6 @@ import json
 import runpy
 import struct
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -316,6 +315,3 @@ def run_stack(stack: str, lb_address: str = DEFAULT_LB_ADDRESS) -> Capture:
     config, secret_keys = stack_config(stack)
     return run_program(config, secret_keys, stack=stack, lb_address=lb_address)
 
-
-def main_path() -> Path:
-    return MAIN
