@@ -34,3 +34,11 @@ def test_should_name_the_deploy_and_test_commands_that_exist() -> None:
     for script in ("deploy.sh", "test.sh"):
         assert Path(script).stat().st_mode & 0o111, script
     assert "./test.sh" in Path(".ci/run").read_text()
+
+
+def test_should_document_every_stack_output() -> None:
+    exported = set(re.findall(r'pulumi\.export\("([A-Za-z]+)"', Path("__main__.py").read_text()))
+    outputs_line = Path("README.md").read_text().split("Stack outputs:", 1)[1].split("\n\n", 1)[0]
+    documented = set(re.findall(r"`([A-Za-z]+)`", outputs_line))
+    assert exported
+    assert exported == documented, {"undocumented": exported - documented, "not exported": documented - exported}
