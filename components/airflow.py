@@ -7,7 +7,7 @@ where worker logs are kept (`WorkerStorage`, from WorkerLogs), nor the database,
 outputs.
 
 Every Airflow container runs as uid 50000 with gid 0 (what the official image expects) on a read-only root filesystem;
-what Airflow writes goes to emptyDirs (config, logs, /tmp). Every long-running container first waits in an init
+what Airflow writes goes to emptyDirs (runtime config, logs, /tmp). Every long-running container first waits in an init
 container until the migration Job has brought the schema up to date, so no Pulumi ordering is needed between the Job and
 the workloads: they start together and the slow part (image pulls) overlaps.
 """
@@ -15,7 +15,11 @@ the workloads: they start together and the slow part (image pulls) overlaps.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -27,6 +31,10 @@ AIRFLOW_UID = 50000
 # The official image is built to run with gid 0: its files are group-owned by root and group-writable.
 AIRFLOW_GID = 0
 AIRFLOW_HOME = "/opt/airflow"
+# Where Airflow writes its generated airflow.cfg and FAB's webserver_config.py. Not $AIRFLOW_HOME/config: Airflow puts
+# that on sys.path and custom images ship airflow_local_settings.py or a logging config there, which an emptyDir
+# mounted over it would hide.
+RUNTIME_DIR = f"{AIRFLOW_HOME}/runtime"
 API_PORT = 8080
 # The seed article's Service and port names, so Ingresses and bookmarks written for it keep working.
 API_SERVICE_NAME = "airflow-webserver"
@@ -50,6 +58,12 @@ TRIGGERER_LOG_PORT = 8794
 TRIGGERER_HOSTNAME_CALLABLE = "airflow.utils.net.get_host_ip_address"
 # A worker on warm shutdown finishes its running tasks first; give them this long before SIGKILL.
 WORKER_GRACE_SECONDS = 600
+# Pods read the Secret through secretKeyRef, so a changed Secret alone changes no pod template and restarts nothing.
+# This annotation carries a keyed digest of the Secret's data: a change of any value rolls every Airflow workload.
+SECRETS_DIGEST_ANNOTATION = "airflow.pulumi.io/secrets-digest"
+# Domain separation: the digest's key is also Airflow's API secret key, which signs other things with HMAC.
+SECRETS_DIGEST_CONTEXT = b"airflow.pulumi.io/secrets-digest\n"
+MIGRATION_JOB_PREFIX = "airflow-db-migrate-"
 
 
 @dataclass(frozen=True)
@@ -147,9 +161,26 @@ def secret_env(name: str, secret_name: pulumi.Input[str], key: str) -> k8s.core.
     )
 
 
-def migration_job_name(image: str) -> str:
-    """A new image means new migrations: a new Job name makes Pulumi run the Job again (Jobs are immutable)."""
-    return "airflow-db-migrate-" + hashlib.sha256(image.encode()).hexdigest()[:8]
+def secrets_digest(data: Mapping[str, pulumi.Input[str]], key: pulumi.Input[str]) -> pulumi.Output[str]:
+    """HMAC-SHA256 of the Secret's data (sorted by key), as hex, and not secret.
+
+    Keyed with a generated secret, the digest tells nothing about the values, not even whether a guessed database URL
+    is the right one; so it is unsecreted, and a preview shows which pods restart and that the migration Job re-runs.
+    """
+    names = sorted(data)
+
+    def digest(values: list[Any]) -> str:
+        key_value, *data_values = values
+        message = json.dumps(dict(zip(names, data_values, strict=True)), sort_keys=True, separators=(",", ":"))
+        return hmac.new(str(key_value).encode(), SECRETS_DIGEST_CONTEXT + message.encode(), hashlib.sha256).hexdigest()
+
+    return pulumi.Output.unsecret(pulumi.Output.all(key, *(data[name] for name in names)).apply(digest))
+
+
+def migration_job_name(image: str, digest: str) -> str:
+    """A new image means new migrations, a new database URL an unmigrated database: either gives the Job a new name,
+    which makes Pulumi run it again (Jobs are immutable). 19 + 8 + 1 + 12 characters, within a DNS label's 63."""
+    return f"{MIGRATION_JOB_PREFIX}{hashlib.sha256(image.encode()).hexdigest()[:8]}-{digest[:12]}"
 
 
 class AirflowCore(pulumi.ComponentResource):
@@ -167,20 +198,22 @@ class AirflowCore(pulumi.ComponentResource):
         settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
 
+        secret_data: dict[str, pulumi.Input[str]] = {
+            "sql-alchemy-conn": args.database_url,
+            "broker-url": args.broker_url,
+            "fernet-key": args.secrets.fernet_key,
+            "api-secret-key": args.secrets.api_secret_key,
+            "jwt-secret": args.secrets.jwt_secret,
+            "admin-password": args.secrets.admin_password,
+        }
         secret = k8s.core.v1.Secret(
             f"{name}-secrets",
             metadata=kube.object_meta(SECRET_NAME, args.namespace, "airflow"),
             type="Opaque",
-            string_data={
-                "sql-alchemy-conn": args.database_url,
-                "broker-url": args.broker_url,
-                "fernet-key": args.secrets.fernet_key,
-                "api-secret-key": args.secrets.api_secret_key,
-                "jwt-secret": args.secrets.jwt_secret,
-                "admin-password": args.secrets.admin_password,
-            },
+            string_data=secret_data,
             opts=child,
         )
+        self._secrets_digest = secrets_digest(secret_data, args.secrets.api_secret_key)
         # Pods take the Secret's name from the object, so Pulumi creates it before any pod that reads it.
         self._secret_name = secret.metadata.name
 
@@ -206,7 +239,20 @@ class AirflowCore(pulumi.ComponentResource):
                 settings=settings.api_server,
                 parses_dags=False,
                 ports=[k8s.core.v1.ContainerPortArgs(name=API_PORT_NAME, container_port=API_PORT)],
-                env=[k8s.core.v1.EnvVarArgs(name="AIRFLOW__API__BASE_URL", value=args.base_url)],
+                env=[
+                    # Only here, so no other process waits for the ingress controller's address. The cost: a link
+                    # built from base_url in any other process falls back to http://localhost:8080/, e.g. the task
+                    # log URL (`ti.log_url`) in failure emails, on_failure_callback or notifiers run by a worker, or
+                    # DAG callbacks run by the dag-processor. Links the UI and the API build are unaffected.
+                    k8s.core.v1.EnvVarArgs(name="AIRFLOW__API__BASE_URL", value=args.base_url),
+                    # The UI is only reached through the TLS Ingress: FAB's session cookie gets `Secure` (browsers
+                    # still accept it on http://localhost, for a port-forward).
+                    k8s.core.v1.EnvVarArgs(name="AIRFLOW__FAB__COOKIE_SECURE", value="True"),
+                    # FAB builds its URLs (login redirects) from the X-Forwarded-* headers, one hop deep: the
+                    # Ingress controller's, so they say https and the external host. The only other clients let in
+                    # (NetworkPolicies) are the Airflow processes, which hold the same secrets anyway.
+                    k8s.core.v1.EnvVarArgs(name="AIRFLOW__FAB__ENABLE_PROXY_FIX", value="True"),
+                ],
                 startup=k8s.core.v1.ProbeArgs(http_get=http_health, period_seconds=10, timeout_seconds=5, failure_threshold=30),
                 readiness=k8s.core.v1.ProbeArgs(http_get=http_health, period_seconds=10, timeout_seconds=5, failure_threshold=3),
                 liveness=k8s.core.v1.ProbeArgs(http_get=http_health, period_seconds=20, timeout_seconds=10, failure_threshold=5),
@@ -252,9 +298,9 @@ class AirflowCore(pulumi.ComponentResource):
             "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__AUTH_MANAGER": AUTH_MANAGER,
-            # Airflow writes a default config file at start; keep it on the writable config volume.
-            "AIRFLOW_CONFIG": f"{AIRFLOW_HOME}/config/airflow.cfg",
-            "AIRFLOW__FAB__CONFIG_FILE": f"{AIRFLOW_HOME}/config/webserver_config.py",
+            # Airflow and FAB write default config files at start; keep them on the writable runtime volume.
+            "AIRFLOW_CONFIG": f"{RUNTIME_DIR}/airflow.cfg",
+            "AIRFLOW__FAB__CONFIG_FILE": f"{RUNTIME_DIR}/webserver_config.py",
         }
         env = [k8s.core.v1.EnvVarArgs(name=key, value=value) for key, value in plain.items()]
         env += [
@@ -268,11 +314,10 @@ class AirflowCore(pulumi.ComponentResource):
         ]
         return env
 
-    def _writable_dirs(self, with_logs: bool) -> kube.PodAddons:
-        dirs = [("config", f"{AIRFLOW_HOME}/config"), ("tmp", "/tmp")]
+    def _writable_dirs(self, with_logs: bool, tmp_size: str = "256Mi") -> kube.PodAddons:
+        pairs = [kube.writable_dir("runtime", RUNTIME_DIR), kube.writable_dir("tmp", "/tmp", tmp_size)]
         if with_logs:
-            dirs.append(("logs", f"{AIRFLOW_HOME}/logs"))
-        pairs = [kube.writable_dir(volume, path, "1Gi" if volume == "logs" else "256Mi") for volume, path in dirs]
+            pairs.append(kube.writable_dir("logs", f"{AIRFLOW_HOME}/logs", "1Gi"))
         return kube.PodAddons(volumes=[v for v, _ in pairs], mounts=[m for _, m in pairs])
 
     def _container(
@@ -339,14 +384,17 @@ class AirflowCore(pulumi.ComponentResource):
             volumes=addons.volumes,
         )
 
-    def _pod_addons(self, process_parses_dags: bool, with_logs: bool) -> kube.PodAddons:
-        addons = self._writable_dirs(with_logs)
+    def _pod_addons(self, process_parses_dags: bool, with_logs: bool, tmp_size: str = "256Mi") -> kube.PodAddons:
+        addons = self._writable_dirs(with_logs, tmp_size)
         if process_parses_dags:
             addons = addons + self._args.dags.addons
         return addons
 
-    def _pod_metadata(self, component: str) -> k8s.meta.v1.ObjectMetaArgs:
-        return k8s.meta.v1.ObjectMetaArgs(labels=kube.labels(component))
+    def _pod_metadata(self, component: str, annotations: Mapping[str, str] | None = None) -> k8s.meta.v1.ObjectMetaArgs:
+        return k8s.meta.v1.ObjectMetaArgs(
+            labels=kube.labels(component),
+            annotations={**(annotations or {}), SECRETS_DIGEST_ANNOTATION: self._secrets_digest},
+        )
 
     # --- workloads ----------------------------------------------------------------------------------------------
 
@@ -354,10 +402,14 @@ class AirflowCore(pulumi.ComponentResource):
         component = "migrations"
         addons = self._writable_dirs(with_logs=True)
         # `users create` leaves an existing user untouched, so re-running the Job on an upgrade is safe.
+        # No --password: bash would expand it into airflow's argv, readable by anyone who can list processes. Without
+        # it FAB asks twice with getpass, which (no terminal in a pod) reads lines from stdin. printf is a bash
+        # builtin: the password is never in any process's arguments.
         script = (
             "airflow db migrate && "
+            'printf \'%s\\n%s\\n\' "$ADMIN_PASSWORD" "$ADMIN_PASSWORD" | '
             'airflow users create --role Admin --username "$ADMIN_USERNAME" --email "$ADMIN_EMAIL" '
-            '--firstname Airflow --lastname Admin --password "$ADMIN_PASSWORD"'
+            "--firstname Airflow --lastname Admin"
         )
         main = self._container(
             "migrate",
@@ -370,12 +422,14 @@ class AirflowCore(pulumi.ComponentResource):
                 secret_env("ADMIN_PASSWORD", self._secret_name, "admin-password"),
             ],
         )
+        image = settings.airflow_image
         k8s.batch.v1.Job(
             f"{self._name}-db-migrate",
-            metadata=kube.object_meta(
-                migration_job_name(settings.airflow_image),
-                self._args.namespace,
-                component,
+            # kube.object_meta's name is a plain string; this one waits for the digest.
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=self._secrets_digest.apply(lambda digest: migration_job_name(image, digest)),
+                namespace=self._args.namespace,
+                labels=kube.labels(component),
                 annotations=kube.checkov_skips(*kube.WORKLOAD_SKIPS),
             ),
             spec=k8s.batch.v1.JobSpecArgs(
@@ -430,7 +484,10 @@ class AirflowCore(pulumi.ComponentResource):
     def _workers(self, settings: Settings) -> None:
         component = "worker"
         storage = self._args.worker_storage
-        addons = self._pod_addons(process_parses_dags=True, with_logs=False) + storage.addons
+        # Tasks write their temporary files here. Past the limit the kubelet evicts the whole pod and kills every task
+        # running in it, so give room for ordinary big temp files (downloads, sorts, exports); still bounded, so a
+        # runaway task cannot fill the node's disk.
+        addons = self._pod_addons(process_parses_dags=True, with_logs=False, tmp_size="2Gi") + storage.addons
         main = self._container(
             component,
             ["celery", "worker"],
@@ -464,9 +521,7 @@ class AirflowCore(pulumi.ComponentResource):
                 pod_management_policy="Parallel",
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=kube.selector_labels(component)),
                 template=k8s.core.v1.PodTemplateSpecArgs(
-                    metadata=k8s.meta.v1.ObjectMetaArgs(
-                        labels=kube.labels(component), annotations=storage.pod_annotations or None
-                    ),
+                    metadata=self._pod_metadata(component, storage.pod_annotations),
                     spec=self._pod_spec(
                         component,
                         main,

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
+import stat
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from components.airflow import API_SERVICE_NAME, migration_job_name
+from components.airflow import API_SERVICE_NAME, SECRETS_DIGEST_ANNOTATION
 from tests.conftest import Run
-from tools.harness import Capture
+from tools.harness import Capture, is_secret, reveal
 
 DEPLOYMENTS = {
     "airflow-api-server": ["api-server"],
@@ -17,6 +23,9 @@ DEPLOYMENTS = {
     "airflow-triggerer": ["triggerer"],
 }
 LONG_RUNNING = [("Deployment", name) for name in DEPLOYMENTS] + [("StatefulSet", "airflow-worker")]
+DATABASE_A = "postgresql://airflow:first-password@db-a.example.com:5432/airflow"
+DATABASE_B = "postgresql://airflow:other-password@db-b.example.com:5432/airflow"
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 REPLICA_KEYS = [
     ("apiServerReplicas", "Deployment", "airflow-api-server"),
     ("schedulerReplicas", "Deployment", "airflow-scheduler"),
@@ -44,6 +53,29 @@ def migration_job(capture: Capture) -> dict[str, Any]:
     jobs = [r.plain_inputs for r in capture.kubernetes_objects() if r.inputs.get("kind") == "Job"]
     assert len(jobs) == 1, "expected exactly one migration Job"
     return jobs[0]
+
+
+def job_name(capture: Capture) -> str:
+    name: str = migration_job(capture)["metadata"]["name"]
+    return name
+
+
+def digests(capture: Capture) -> dict[str, str]:
+    """The secrets digest annotation of each long-running workload's pod template."""
+    return {
+        name: capture.object(kind, name)["spec"]["template"]["metadata"]["annotations"][SECRETS_DIGEST_ANNOTATION]
+        for kind, name in LONG_RUNNING
+    }
+
+
+def secret_values(capture: Capture) -> dict[str, str]:
+    data: dict[str, str] = capture.object("Secret", "airflow-secrets")["stringData"]
+    return data
+
+
+def migration_script(capture: Capture) -> str:
+    script: str = migration_job(capture)["spec"]["template"]["spec"]["containers"][0]["args"][-1]
+    return script
 
 
 @pytest.mark.parametrize(("name", "args"), DEPLOYMENTS.items())
@@ -75,11 +107,23 @@ def test_should_give_every_airflow_container_the_env_airflow_3_needs(default_run
         assert env[variable] == {"secretKeyRef": {"name": "airflow-secrets", "key": key}}, (name, variable)
 
 
-def test_should_give_the_base_url_to_the_api_server_only(default_run: Capture) -> None:
-    with_base_url = [
-        name for kind, name in LONG_RUNNING if "AIRFLOW__API__BASE_URL" in env_of(main_container(default_run, kind, name))
-    ]
-    assert with_base_url == ["airflow-api-server"]
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("AIRFLOW__API__BASE_URL", None),  # the UI's URL
+        ("AIRFLOW__FAB__COOKIE_SECURE", "True"),
+        ("AIRFLOW__FAB__ENABLE_PROXY_FIX", "True"),
+    ],
+)
+def test_should_set_what_only_the_api_server_needs_on_the_api_server_only(
+    default_run: Capture, variable: str, value: str | None
+) -> None:
+    having = {
+        name: env_of(main_container(default_run, kind, name))[variable]
+        for kind, name in LONG_RUNNING
+        if variable in env_of(main_container(default_run, kind, name))
+    }
+    assert having == {"airflow-api-server": value or default_run.outputs["url"]}, variable
 
 
 @pytest.mark.parametrize(("kind", "name"), LONG_RUNNING)
@@ -93,7 +137,8 @@ def test_should_migrate_and_create_the_admin_in_a_job_that_does_not_wait_for_its
     job = migration_job(default_run)
     spec = job["spec"]["template"]["spec"]
     script = spec["containers"][0]["args"][-1]
-    assert script.startswith("airflow db migrate && airflow users create --role Admin"), script
+    assert script.startswith("airflow db migrate && "), script
+    assert "| airflow users create --role Admin " in script, script
     assert "wait-for-migrations" not in [c["name"] for c in spec.get("initContainers", [])]
     assert env_of(spec["containers"][0])["ADMIN_PASSWORD"] == {
         "secretKeyRef": {"name": "airflow-secrets", "key": "admin-password"}
@@ -101,9 +146,102 @@ def test_should_migrate_and_create_the_admin_in_a_job_that_does_not_wait_for_its
 
 
 def test_should_rerun_the_migration_job_when_the_image_changes(run: Run) -> None:
-    job = migration_job(run(airflowImageTag="3.3.1"))
-    assert job["metadata"]["name"] == migration_job_name("apache/airflow:3.3.1")
-    assert migration_job_name("apache/airflow:3.3.1") != migration_job_name("apache/airflow:3.3.2")
+    first, second = job_name(run(airflowImageTag="3.3.1")), job_name(run(airflowImageTag="3.3.2"))
+    assert first != second, "migration Job"
+    assert first.startswith("airflow-db-migrate-"), first
+    assert second.startswith("airflow-db-migrate-"), second
+
+
+def test_should_rerun_the_migration_job_when_the_database_changes(run: Run) -> None:
+    first = job_name(run(secrets={"externalDatabaseUrl": DATABASE_A}))
+    second = job_name(run(secrets={"externalDatabaseUrl": DATABASE_B}))
+    assert first != second, "migration Job"
+
+
+@pytest.mark.parametrize("secrets", [None, {"externalDatabaseUrl": DATABASE_A}])
+def test_should_name_the_migration_job_as_a_dns_label(run: Run, secrets: dict[str, str] | None) -> None:
+    name = job_name(run(secrets=secrets))
+    assert len(name) <= 63, name
+    assert DNS_LABEL.match(name), name
+
+
+def test_should_restart_every_airflow_workload_when_the_secret_changes(run: Run) -> None:
+    first = digests(run(secrets={"externalDatabaseUrl": DATABASE_A}))
+    second = digests(run(secrets={"externalDatabaseUrl": DATABASE_B}))
+    for name in first:
+        assert first[name] != second[name], name
+
+
+def test_should_give_every_airflow_workload_the_same_digest_for_the_same_config(run: Run, default_run: Capture) -> None:
+    again = digests(run())
+    assert again == digests(default_run)
+    assert len(set(again.values())) == 1, "every workload reads the same Secret"
+    assert job_name(run()) == job_name(default_run), "migration Job"
+
+
+def test_should_reveal_no_secret_value_in_the_digest(run: Run) -> None:
+    capture = run(secrets={"externalDatabaseUrl": DATABASE_A})
+    values = secret_values(capture)
+    assert values["sql-alchemy-conn"] == DATABASE_A
+    for name, digest in digests(capture).items():
+        assert re.fullmatch(r"[0-9a-f]{64}", digest), name
+        for key, value in values.items():
+            assert value not in digest, (name, key)
+            assert digest not in value, (name, key)
+            # An unkeyed hash of a value could be checked against guesses (a database URL is easy to guess).
+            assert digest != hashlib.sha256(value.encode()).hexdigest(), (name, key)
+    for key, value in values.items():
+        assert value not in job_name(capture), ("migration Job", key)
+
+
+@pytest.mark.parametrize(("kind", "name"), LONG_RUNNING)
+def test_should_show_the_digest_in_previews_as_plain_text(default_run: Capture, kind: str, name: str) -> None:
+    [workload] = [
+        r
+        for r in default_run.kubernetes_objects()
+        if r.inputs.get("kind") == kind and reveal(r.inputs["metadata"]).get("name") == name
+    ]
+    annotation = workload.inputs["spec"]["template"]["metadata"]["annotations"][SECRETS_DIGEST_ANNOTATION]
+    assert not is_secret(annotation), name
+    [job] = [r for r in default_run.kubernetes_objects() if r.inputs.get("kind") == "Job"]
+    assert not is_secret(job.inputs["metadata"]["name"]), "migration Job"
+
+
+def test_should_keep_the_worker_pod_annotations_of_worker_logs(run: Run) -> None:
+    annotations = run(workerLogsFixPermissions=True).object("StatefulSet", "airflow-worker")["spec"]["template"]["metadata"][
+        "annotations"
+    ]
+    assert SECRETS_DIGEST_ANNOTATION in annotations, "airflow-worker"
+    assert len(annotations) >= 2, "airflow-worker: the Pod Security exception annotation is kept"
+
+
+def test_should_not_pass_the_admin_password_as_an_argument(default_run: Capture) -> None:
+    script = migration_script(default_run)
+    assert "--password" not in script, script
+    assert "--use-random-password" not in script, script
+
+
+def test_should_feed_the_admin_password_twice_on_stdin_and_never_in_argv(default_run: Capture, tmp_path: Path) -> None:
+    # The real script under bash, with a stand-in `airflow` that records its arguments and its stdin.
+    fake = tmp_path / "airflow"
+    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$*" >> "$RECORD/argv"\nif [ "$1" = users ]; then cat > "$RECORD/stdin"; fi\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    password = "pw-that-must-stay-out-of-argv"
+    env = {
+        "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}",
+        "RECORD": str(tmp_path),
+        "ADMIN_USERNAME": "admin",
+        "ADMIN_EMAIL": "admin@example.com",
+        "ADMIN_PASSWORD": password,
+    }
+    command = migration_job(default_run)["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert command[:2] == ["bash", "-c"], command
+    subprocess.run(command, env=env, check=True, timeout=30)
+    argv = (tmp_path / "argv").read_text().splitlines()
+    assert argv[0] == "db migrate", argv
+    assert argv[1].startswith("users create --role Admin --username admin"), argv
+    assert password not in "".join(argv), "the password reached a process's arguments"
+    assert (tmp_path / "stdin").read_text() == f"{password}\n{password}\n", "FAB reads it twice (getpass and repeat)"
 
 
 @pytest.mark.parametrize(
@@ -209,11 +347,31 @@ def test_should_harden_every_pod_and_container(default_run: Capture) -> None:
             assert context["runAsNonRoot"] is True, where
 
 
-def test_should_keep_airflow_writes_on_writable_volumes(default_run: Capture) -> None:
-    mounts = {m["mountPath"] for m in main_container(default_run, "Deployment", "airflow-scheduler")["volumeMounts"]}
-    assert {"/opt/airflow/config", "/opt/airflow/logs", "/tmp"} <= mounts
-    env = env_of(main_container(default_run, "Deployment", "airflow-scheduler"))
-    assert env["AIRFLOW_CONFIG"].startswith("/opt/airflow/config/")
+@pytest.mark.parametrize(("kind", "name"), LONG_RUNNING)
+def test_should_keep_airflow_writes_on_writable_volumes(default_run: Capture, kind: str, name: str) -> None:
+    mounts = {m["mountPath"] for m in main_container(default_run, kind, name)["volumeMounts"]}
+    assert {"/opt/airflow/runtime", "/tmp"} <= mounts, name
+    env = env_of(main_container(default_run, kind, name))
+    assert env["AIRFLOW_CONFIG"] == "/opt/airflow/runtime/airflow.cfg", name
+    assert env["AIRFLOW__FAB__CONFIG_FILE"] == "/opt/airflow/runtime/webserver_config.py", name
+
+
+@pytest.mark.parametrize(("kind", "name"), [*LONG_RUNNING, ("Job", None)])
+def test_should_not_hide_the_config_folder_of_a_custom_image(default_run: Capture, kind: str, name: str | None) -> None:
+    spec = migration_job(default_run)["spec"]["template"]["spec"] if kind == "Job" else pod_spec(default_run, kind, name or "")
+    for container in spec["containers"] + spec.get("initContainers", []):
+        paths = [m["mountPath"] for m in container.get("volumeMounts", [])]
+        assert not any(p.rstrip("/") == "/opt/airflow/config" for p in paths), f"{name or 'migration Job'}/{container['name']}"
+
+
+@pytest.mark.parametrize(("kind", "name", "size"), [*[(k, n, "256Mi") for k, n in LONG_RUNNING[:-1]], (*LONG_RUNNING[-1], "2Gi")])
+def test_should_give_worker_tasks_more_room_in_tmp_than_other_processes(
+    default_run: Capture, kind: str, name: str, size: str
+) -> None:
+    volumes = {v["name"]: v for v in pod_spec(default_run, kind, name)["volumes"]}
+    tmp = [m["name"] for m in main_container(default_run, kind, name)["volumeMounts"] if m["mountPath"] == "/tmp"]
+    assert len(tmp) == 1, name
+    assert volumes[tmp[0]]["emptyDir"] == {"sizeLimit": size}, name
 
 
 def test_should_label_the_namespace_to_enforce_the_restricted_pod_security_standard(default_run: Capture) -> None:
