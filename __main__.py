@@ -11,7 +11,7 @@ from components.ingress_controller import IngressController, IngressControllerAr
 from components.network_policies import NetworkPolicies, NetworkPoliciesArgs
 from components.postgres import Postgres, PostgresArgs
 from components.redis import Redis, RedisArgs
-from components.secrets import AirflowSecrets
+from components.secrets import AirflowSecrets, AirflowSecretsArgs
 from components.settings import SettingsError, load_settings
 from components.tls_issuer import TlsIssuer, TlsIssuerArgs
 from components.worker_logs import WorkerLogs, WorkerLogsArgs, pod_security_enforce_level
@@ -37,7 +37,7 @@ namespace = k8s.core.v1.Namespace(
 )
 namespace_name = namespace.metadata.name
 
-secrets = AirflowSecrets("secrets")
+secrets = AirflowSecrets("secrets", AirflowSecretsArgs(settings.secrets))
 
 if settings.postgres.external_url is not None:
     database_url = settings.postgres.external_url
@@ -134,8 +134,9 @@ NetworkPolicies(
         namespace=namespace_name,
         ingress_namespace=ingress_controller.namespace,
         git_port=settings.git_sync.repository.port if settings.git_sync is not None else None,
-        in_cluster_database=settings.postgres.external_url is None,
-        in_cluster_broker=settings.redis.external_url is None,
+        acme_http01=edge.issuer_kind.is_acme,
+        external_database_port=settings.postgres.external_port,
+        external_broker_port=settings.redis.external_port,
     ),
 )
 

@@ -1,18 +1,20 @@
 """NetworkPolicies: the Airflow namespace denies all traffic, then allows only the flows Airflow needs.
 
-Owns one default-deny policy for the whole namespace, one DNS policy for every pod in it, and one policy per component
+Owns one default-deny policy for the whole namespace, one DNS policy for every pod in it, one policy per component
 (api-server, scheduler, dag-processor, triggerer, worker, migrations, PostgreSQL, Redis) whose ingress and egress rules
 come from a single table of flows (`FLOWS`): each flow opens the client's egress and the server's ingress together, so
-the two sides cannot disagree. Policies are additive: an operator whose DAGs must reach other systems adds a policy
-that selects the worker pods (`app.kubernetes.io/component: worker`) and allows that egress; nothing here changes.
+the two sides cannot disagree; and, with a Let's Encrypt issuer, one for cert-manager's HTTP-01 solver pods. Policies
+are additive: an operator whose DAGs must reach other systems adds a policy that selects the worker pods
+(`app.kubernetes.io/component: worker`) and allows that egress; nothing here changes.
 
-It takes the edge's namespace and the DAG repository's port as inputs, and the component labels and ports from the
-components' constants; it creates no workload. A CNI without NetworkPolicy support ignores all of it.
+It takes the edge's namespace, the issuer's kind, the DAG repository's port and the external database's and broker's
+ports as inputs, and the component labels and ports from the components' constants; it creates no workload. A CNI
+without NetworkPolicy support ignores all of it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -27,8 +29,13 @@ DAG_PROCESSOR = "dag-processor"
 TRIGGERER = "triggerer"
 WORKER = "worker"
 MIGRATIONS = "migrations"
-# Every pod that runs Airflow code, and so talks to its database and broker.
+# Every pod that runs Airflow code, and so talks to its metadata database.
 AIRFLOW_PODS = (API_SERVER, SCHEDULER, DAG_PROCESSOR, TRIGGERER, WORKER, MIGRATIONS)
+# The only broker clients: the scheduler's CeleryExecutor publishes tasks (and revokes stuck ones), the workers consume
+# them. The api-server builds a Celery app only to ask the executor for task logs, which Celery's does not override, and
+# a Celery app connects lazily; the dag-processor, triggerer and `airflow db migrate` never load an executor. Task
+# results go to the database (Airflow's default result backend), not the broker.
+BROKER_CLIENTS = (SCHEDULER, WORKER)
 # The processes that read DAG files (AirflowCore's `parses_dags`): where git-sync runs when DAGs come from git.
 DAG_READERS = (DAG_PROCESSOR, TRIGGERER, WORKER)
 DNS_PORT = 53
@@ -36,6 +43,11 @@ DNS_PORT = 53
 DNS_NAMESPACE = "kube-system"
 DNS_POD_LABELS = {"k8s-app": "kube-dns"}
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+# cert-manager (v1.21, `pkg/issuer/acme/http`) runs an HTTP-01 solver pod per challenge in the Challenge's namespace,
+# which is the Ingress's, so this one; it labels the pod so and listens on this port, behind a Service the ingress
+# controller routes the challenge path to.
+ACME_SOLVER_LABELS = {"acme.cert-manager.io/http01-solver": "true"}
+ACME_SOLVER_PORT = 8089
 
 
 @dataclass(frozen=True)
@@ -53,7 +65,7 @@ FLOWS = (
     Flow((API_SERVER,), WORKER, WORKER_LOG_PORT, "logs of tasks, read from the worker that ran them"),
     Flow((API_SERVER,), TRIGGERER, TRIGGERER_LOG_PORT, "logs of triggers, read from the triggerer that runs them"),
     Flow(AIRFLOW_PODS, postgres.COMPONENT, postgres.PORT, "metadata database"),
-    Flow(AIRFLOW_PODS, redis.COMPONENT, redis.PORT, "Celery broker"),
+    Flow(BROKER_CLIENTS, redis.COMPONENT, redis.PORT, "Celery broker"),
 )
 
 
@@ -68,10 +80,15 @@ class NetworkPoliciesArgs:
     git_port: int | None = None
     """Port of the DAG repository (22 for SSH, 443 for HTTPS, or the URL's), which the pods that run git-sync reach
     at any address (git hosts have no fixed addresses); None when the DAGs are in the image."""
-    in_cluster_database: bool = True
-    """False when the metadata database is external: its clients then reach port 5432 anywhere instead of the pod."""
-    in_cluster_broker: bool = True
-    """False when the broker is external: its clients then reach port 6379 anywhere instead of the pod."""
+    acme_http01: bool = False
+    """Whether the UI's certificate comes from an ACME issuer (Let's Encrypt) by HTTP-01: the ingress controller then
+    forwards the challenges to cert-manager's solver pods in this namespace."""
+    external_database_port: int | None = None
+    """Port of the external metadata database, which its clients then reach at any address instead of the in-cluster
+    pod; None when the database runs in the cluster."""
+    external_broker_port: int | None = None
+    """Port of the external broker, which its clients then reach at any address instead of the in-cluster pod; None
+    when the broker runs in the cluster."""
 
 
 def pods(*components: str) -> k8s.networking.v1.NetworkPolicyPeerArgs:
@@ -92,6 +109,18 @@ def tcp(*ports: int) -> list[k8s.networking.v1.NetworkPolicyPortArgs]:
     return [k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=port) for port in ports]
 
 
+def from_namespace(namespace: pulumi.Input[str], port: int) -> k8s.networking.v1.NetworkPolicyIngressRuleArgs:
+    """Connections from any pod of that namespace (the ingress controller's), on this port."""
+    return k8s.networking.v1.NetworkPolicyIngressRuleArgs(
+        from_=[
+            k8s.networking.v1.NetworkPolicyPeerArgs(
+                namespace_selector=k8s.meta.v1.LabelSelectorArgs(match_labels={NAMESPACE_NAME_LABEL: namespace})
+            )
+        ],
+        ports=tcp(port),
+    )
+
+
 class NetworkPolicies(pulumi.ComponentResource):
     """Default deny for the Airflow namespace, and one policy per component for exactly the flows it needs."""
 
@@ -102,6 +131,7 @@ class NetworkPolicies(pulumi.ComponentResource):
         super().__init__("airflow:index:NetworkPolicies", name, None, opts)
         self._name = name
         self._args = args
+        self._flows = self._resolved_flows()
         everything = k8s.meta.v1.LabelSelectorArgs()
 
         policies = [
@@ -129,8 +159,18 @@ class NetworkPolicies(pulumi.ComponentResource):
                 ],
             ),
         ]
-        components = {c for flow in FLOWS for c in (*flow.clients, flow.server)} - self._external_servers()
+        components = {c for flow in self._flows for c in (*flow.clients, flow.server)} - self._external_servers()
         policies += [self._component_policy(component) for component in sorted(components)]
+        if args.acme_http01 and args.ingress_namespace is not None:
+            # Ingress only: the solver answers Let's Encrypt through the controller and opens no connection itself.
+            policies.append(
+                self._policy(
+                    "acme-http01-solver",
+                    "airflow-acme-http01-solver",
+                    k8s.meta.v1.LabelSelectorArgs(match_labels=ACME_SOLVER_LABELS),
+                    ingress=[from_namespace(args.ingress_namespace, ACME_SOLVER_PORT)],
+                )
+            )
 
         self.policy_names = pulumi.Output.all(*[policy.metadata.name for policy in policies]).apply(list)
         self.register_outputs({"policy_names": self.policy_names})
@@ -158,25 +198,14 @@ class NetworkPolicies(pulumi.ComponentResource):
         args = self._args
         ingress = [
             k8s.networking.v1.NetworkPolicyIngressRuleArgs(from_=[pods(*flow.clients)], ports=tcp(flow.port))
-            for flow in FLOWS
+            for flow in self._flows
             if flow.server == component
         ]
         if component == API_SERVER and args.ingress_namespace is not None:
-            ingress.append(
-                k8s.networking.v1.NetworkPolicyIngressRuleArgs(
-                    from_=[
-                        k8s.networking.v1.NetworkPolicyPeerArgs(
-                            namespace_selector=k8s.meta.v1.LabelSelectorArgs(
-                                match_labels={NAMESPACE_NAME_LABEL: args.ingress_namespace}
-                            )
-                        )
-                    ],
-                    ports=tcp(API_PORT),
-                )
-            )
+            ingress.append(from_namespace(args.ingress_namespace, API_PORT))
         egress = [
             k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=self._servers(flow), ports=tcp(flow.port))
-            for flow in FLOWS
+            for flow in self._flows
             if component in flow.clients
         ]
         if args.git_port is not None and component in DAG_READERS:
@@ -190,14 +219,18 @@ class NetworkPolicies(pulumi.ComponentResource):
             egress=egress,
         )
 
+    def _external_ports(self) -> dict[str, int]:
+        """Port of each server of the flow table that runs outside the cluster, so has no pods here."""
+        ports = {postgres.COMPONENT: self._args.external_database_port, redis.COMPONENT: self._args.external_broker_port}
+        return {server: port for server, port in ports.items() if port is not None}
+
     def _external_servers(self) -> set[str]:
-        """Servers of the flow table that run outside the cluster, so have no pods here."""
-        external = set()
-        if not self._args.in_cluster_database:
-            external.add(postgres.COMPONENT)
-        if not self._args.in_cluster_broker:
-            external.add(redis.COMPONENT)
-        return external
+        return set(self._external_ports())
+
+    def _resolved_flows(self) -> tuple[Flow, ...]:
+        """The flow table, with an external server's port taken from its URL."""
+        external = self._external_ports()
+        return tuple(replace(flow, port=external.get(flow.server, flow.port)) for flow in FLOWS)
 
     def _servers(self, flow: Flow) -> list[k8s.networking.v1.NetworkPolicyPeerArgs] | None:
         """The server's pods, or None (any address) for a database or broker outside the cluster."""

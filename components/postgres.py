@@ -9,6 +9,7 @@ too, and a resize shows in `pulumi preview` as an in-place change of one object.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -162,9 +163,12 @@ class Postgres(pulumi.ComponentResource):
         )
 
         self.host = pulumi.Output.concat(service.metadata.name, ".", service.metadata.namespace, ".svc")
+        # A password given in config (postgresPassword) may hold any character; percent-encoded, '@', ':', '/' or '%'
+        # cannot end the password early, and SQLAlchemy decodes it back before connecting.
+        url_password = args.password.apply(lambda password: quote(password, safe=""))
         self.connection_url = pulumi.Output.secret(
             pulumi.Output.format(
-                "postgresql+psycopg2://{0}:{1}@{2}:{3}/{4}", USER, args.password, self.host, PORT, DATABASE
+                "postgresql+psycopg2://{0}:{1}@{2}:{3}/{4}", USER, url_password, self.host, PORT, DATABASE
             )
         )
         self.register_outputs({"connection_url": self.connection_url, "host": self.host})

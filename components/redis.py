@@ -1,9 +1,13 @@
-"""Redis: the in-cluster Celery broker (a one-replica Deployment of Valkey, its password Secret and Service).
+"""Redis: the in-cluster Celery broker (a one-replica Deployment of Valkey, its Secret and Service).
 
 The broker holds only queued task messages, so it keeps no volume: if it restarts, Airflow's scheduler re-queues the
 task instances stuck in `queued` (scheduler.task_queued_timeout). Valkey, the BSD-licensed fork of Redis 7.2, avoids the
 licence change of later Redis releases and speaks the same protocol, so Celery's redis:// transport uses it unchanged.
 Point `externalBrokerUrl` at a managed Redis instead, and this component is not built.
+
+The Secret holds the password (for valkey-cli in the readiness probe, from the environment) and valkey.conf with it
+(mounted for valkey-server), so the password is in no process's arguments. Valkey reads the file only at start: after
+the password changes, restart the Deployment (README, "Data, upgrades and `pulumi destroy`").
 """
 
 from __future__ import annotations
@@ -20,6 +24,19 @@ COMPONENT = "redis"
 PORT = 6379
 # The uid/gid of the `valkey` user in the official image.
 VALKEY_UID = 999
+CONFIG_KEY = "valkey.conf"
+CONFIG_DIR = "/etc/valkey"
+# Owner root, group fsGroup (the kubelet's doing): valkey reads the file through its group, nobody else can.
+CONFIG_MODE = 0o440
+# valkey-cli reads its password from this variable (valkey 9 also takes VALKEYCLI_AUTH, and keeps this one as a
+# fallback), so the password never appears in a process's arguments.
+CLI_AUTH_ENV = "REDISCLI_AUTH"
+
+
+def valkey_config(password: str) -> str:
+    """The broker's configuration file. Queued messages are not worth a disk: no RDB snapshots, no append-only file."""
+    # The generated password is letters and digits only, so it needs no quoting in the file.
+    return f"port {PORT}\nrequirepass {password}\nsave \"\"\nappendonly no\n"
 
 
 @dataclass(frozen=True)
@@ -51,7 +68,8 @@ class Redis(pulumi.ComponentResource):
             f"{name}-credentials",
             metadata=kube.object_meta(resource_name, args.namespace, COMPONENT),
             type="Opaque",
-            string_data={"password": args.password},
+            # The config file is built from the secret Output, so it stays secret in the state and the preview.
+            string_data={"password": args.password, CONFIG_KEY: args.password.apply(valkey_config)},
             opts=child,
         )
         service = k8s.core.v1.Service(
@@ -85,20 +103,21 @@ class Redis(pulumi.ComponentResource):
                         service_account_name=service_account.metadata.name,
                         automount_service_account_token=False,
                         enable_service_links=False,
-                        security_context=kube.pod_security(VALKEY_UID, VALKEY_UID),
+                        security_context=kube.pod_security(VALKEY_UID, VALKEY_UID, fs_group=VALKEY_UID),
                         containers=[
                             k8s.core.v1.ContainerArgs(
                                 name="redis",
                                 image=args.settings.image,
                                 image_pull_policy=args.image_pull_policy,
-                                # Kubernetes expands $(REDIS_PASSWORD) itself: no shell, and the password stays out of
-                                # the pod spec.
+                                # The password reaches valkey-server in its config file and valkey-cli in its environment,
+                                # never in arguments: those show in `ps` in the pod, and the kubelet writes container args
+                                # (with any $(VAR) it expanded) into the container runtime's spec.
                                 command=["valkey-server"],
-                                args=["--requirepass", "$(REDIS_PASSWORD)", "--save", "", "--appendonly", "no"],
+                                args=[f"{CONFIG_DIR}/{CONFIG_KEY}"],
                                 ports=[k8s.core.v1.ContainerPortArgs(name="redis", container_port=PORT)],
                                 env=[
                                     k8s.core.v1.EnvVarArgs(
-                                        name="REDIS_PASSWORD",
+                                        name=CLI_AUTH_ENV,
                                         value_from=k8s.core.v1.EnvVarSourceArgs(
                                             secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(
                                                 name=credentials.metadata.name, key="password"
@@ -109,7 +128,8 @@ class Redis(pulumi.ComponentResource):
                                 security_context=kube.container_security(),
                                 resources=kube.resource_requirements(args.settings.resources),
                                 readiness_probe=kube.exec_probe(
-                                    ["sh", "-c", 'valkey-cli --no-auth-warning -a "$REDIS_PASSWORD" ping | grep -q PONG'],
+                                    # Without -e, valkey-cli exits 0 on an error reply (NOAUTH, LOADING): only PONG means ready.
+                                    ["sh", "-c", "valkey-cli ping | grep -q PONG"],
                                     period=10,
                                     timeout=5,
                                     failures=3,
@@ -120,10 +140,23 @@ class Redis(pulumi.ComponentResource):
                                     timeout_seconds=5,
                                     failure_threshold=6,
                                 ),
-                                volume_mounts=[data_mount],
+                                volume_mounts=[
+                                    data_mount,
+                                    k8s.core.v1.VolumeMountArgs(name="config", mount_path=CONFIG_DIR, read_only=True),
+                                ],
                             )
                         ],
-                        volumes=[data_volume],
+                        volumes=[
+                            data_volume,
+                            k8s.core.v1.VolumeArgs(
+                                name="config",
+                                secret=k8s.core.v1.SecretVolumeSourceArgs(
+                                    secret_name=credentials.metadata.name,
+                                    items=[k8s.core.v1.KeyToPathArgs(key=CONFIG_KEY, path=CONFIG_KEY)],
+                                    default_mode=CONFIG_MODE,
+                                ),
+                            ),
+                        ],
                     ),
                 ),
             ),

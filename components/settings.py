@@ -274,6 +274,9 @@ class PostgresSettings:
     """The metadata database: an external URL, or the in-cluster PostgreSQL's image, volume and size."""
 
     external_url: pulumi.Output[str] | None
+    external_port: int | None
+    """Port of the external database, from its URL (5432 when it names none), for the network policy; not secret.
+    None when the database runs in the cluster."""
     image: str
     storage_size: str
     storage_class: str
@@ -286,6 +289,9 @@ class RedisSettings:
     """The Celery broker: an external URL, or the in-cluster broker's image and size."""
 
     external_url: pulumi.Output[str] | None
+    external_port: int | None
+    """Port of the external broker, from its URL (6379 when it names none, rediss:// too), for the network policy;
+    not secret. None when the broker runs in the cluster."""
     image: str
     resources: Resources
 
@@ -313,6 +319,7 @@ class Settings:
     edge: EdgeSettings
     worker_logs: WorkerLogsSettings
     git_sync: GitSyncSettings | None
+    secrets: SecretsSettings
 
 
 
@@ -342,16 +349,57 @@ def read_process(reader: ConfigReader, prefix: str, max_replicas: int = 20) -> P
     )
 
 
+DATABASE_URL_RULE = "must be a PostgreSQL URL such as postgresql://user:password@host:5432/airflow"
+BROKER_URL_RULE = "must be a Redis URL such as redis://:password@host:6379/0 or rediss://..."
+# What a URL without a port means: PostgreSQL's well-known port, and Redis's for redis:// and rediss:// alike (Redis
+# serves TLS on the same default port; a service that does not names its port in the URL).
+DATABASE_DEFAULT_PORT = 5432
+BROKER_DEFAULT_PORT = 6379
+
+
+def url_port(raw: str, default: int, rule: str) -> int:
+    """The port the URL names, or `default`. The error is `rule` alone: the URL holds a password."""
+    try:
+        port = urlsplit(raw).port
+    except ValueError:  # not a number, or above 65535
+        raise ValueError(rule) from None
+    if port == 0:
+        raise ValueError(rule)
+    return default if port is None else port
+
+
+def database_port(raw: str) -> int:
+    return url_port(raw, DATABASE_DEFAULT_PORT, DATABASE_URL_RULE)
+
+
+def broker_port(raw: str) -> int:
+    return url_port(raw, BROKER_DEFAULT_PORT, BROKER_URL_RULE)
+
+
 def database_url(raw: str) -> str:
     if not re.match(r"^postgres(ql)?(\+[a-z0-9]+)?://[^/\s]+/\S+$", raw):
-        raise ValueError("must be a PostgreSQL URL such as postgresql://user:password@host:5432/airflow")
+        raise ValueError(DATABASE_URL_RULE)
+    database_port(raw)
     return raw
 
 
 def broker_url(raw: str) -> str:
     if not re.match(r"^rediss?://\S+$", raw):
-        raise ValueError("must be a Redis URL such as redis://:password@host:6379/0 or rediss://...")
+        raise ValueError(BROKER_URL_RULE)
+    broker_port(raw)
     return raw
+
+
+def secret_url_port(reader: ConfigReader, key: str, port: Callable[[str], int]) -> int | None:
+    """The port of the secret URL `key`, which is not secret itself; None when the URL is unset. A bad URL is
+    reported by `reader.secret` with its rule, so it is not reported again here."""
+    raw = reader.text(key)
+    if not raw:
+        return None
+    try:
+        return port(raw)
+    except ValueError:
+        return None
 
 
 def read_settings(reader: ConfigReader, stack: str) -> Settings:
@@ -375,6 +423,7 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
         migrations=read_resources(reader, "migrations"),
         postgres=PostgresSettings(
             external_url=reader.secret("externalDatabaseUrl", database_url),
+            external_port=secret_url_port(reader, "externalDatabaseUrl", database_port),
             image=reader.read("postgresImage", image_reference),
             storage_size=reader.read("postgresStorageSize", memory_quantity),
             storage_class=reader.read("postgresStorageClass", dns_subdomain_or_empty),
@@ -383,12 +432,14 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
         ),
         redis=RedisSettings(
             external_url=reader.secret("externalBrokerUrl", broker_url),
+            external_port=secret_url_port(reader, "externalBrokerUrl", broker_port),
             image=reader.read("redisImage", image_reference),
             resources=read_resources(reader, "redis"),
         ),
         edge=read_edge(reader),
         worker_logs=read_worker_logs(reader),
         git_sync=read_git_sync(reader),
+        secrets=read_secrets(reader),
     )
     if reader.problems:
         raise SettingsError(reader.problems)
@@ -1067,3 +1118,58 @@ def read_git_sync(reader: ConfigReader) -> GitSyncSettings | None:
         username=username,
         token=token,
     )
+
+
+# --- secrets the kept data depends on, given back in config (AirflowSecrets) ------------------------------------------
+
+FERNET_KEY_TEXT = re.compile(r"^[A-Za-z0-9_-]{43}=$")
+FERNET_KEY_RULE = (
+    "must be a Fernet key: url-safe base64 of exactly 32 bytes (44 characters ending in '='), as printed by "
+    "Fernet.generate_key(); while rotating, such keys separated by commas, the new one first"
+)
+SECRET_PASSWORD_RULE = "must be a password without control characters (line breaks, tabs)"
+
+
+@dataclass(frozen=True)
+class SecretsSettings:
+    """Secrets given in config instead of generated, so that data kept through `pulumi destroy` stays readable."""
+
+    fernet_key: pulumi.Output[str] | None
+    """Airflow's Fernet key, or comma-separated keys while rotating (secret); None to generate one."""
+    postgres_password: pulumi.Output[str] | None
+    """Password of the in-cluster PostgreSQL's `airflow` role (secret); None to generate one."""
+
+
+def fernet_keys(raw: str) -> str:
+    """Airflow splits the setting on commas without trimming, so the keys are joined back without spaces."""
+    keys = [key.strip() for key in raw.split(",")]
+    if not all(FERNET_KEY_TEXT.match(key) and len(base64.urlsafe_b64decode(key)) == 32 for key in keys):
+        raise ValueError(FERNET_KEY_RULE)
+    return ",".join(keys)
+
+
+def secret_password(raw: str) -> str:
+    # Any other character is fine: the Postgres component percent-encodes the password in the SQLAlchemy URL.
+    if any(ord(character) < 32 or ord(character) == 127 for character in raw):
+        raise ValueError(SECRET_PASSWORD_RULE)
+    return raw
+
+
+def read_secrets(reader: ConfigReader) -> SecretsSettings:
+    for key in ("fernetKey", "postgresPassword"):
+        # An empty value is what `pulumi config set --secret key "$(kubectl ...)"` stores when kubectl failed;
+        # generating a new value then would lock the kept data out, so it is an error rather than "not set".
+        if reader.text(key) == "":
+            reader.fail(key, "''", f"is empty: set the value, or remove the key with `pulumi config rm {key}`")
+    settings = SecretsSettings(
+        fernet_key=reader.secret("fernetKey", fernet_keys),
+        postgres_password=reader.secret("postgresPassword", secret_password),
+    )
+    if settings.postgres_password is not None and reader.text("externalDatabaseUrl"):
+        reader.fail(
+            "postgresPassword",
+            "(secret)",
+            "is unused while airflow:externalDatabaseUrl is set (no in-cluster PostgreSQL): remove it with "
+            "`pulumi config rm postgresPassword`",
+        )
+    return settings

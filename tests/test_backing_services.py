@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 
 from tests.conftest import Run
-from tools.harness import Capture, reveal
+from tools.harness import Capture, is_secret, reveal
 
 PVC = "kubernetes:core/v1:PersistentVolumeClaim"
 
@@ -32,8 +35,6 @@ def test_should_connect_airflow_to_the_in_cluster_broker_with_its_password(defau
     broker = airflow_secret(default_run)["broker-url"]
     password = reveal(default_run.one("kubernetes:core/v1:Secret", "redis-credentials").inputs["stringData"])["password"]
     assert broker == f"redis://:{password}@airflow-redis.airflow.svc:6379/0"
-    args = default_run.object("Deployment", "airflow-redis")["spec"]["template"]["spec"]["containers"][0]["args"]
-    assert args[:2] == ["--requirepass", "$(REDIS_PASSWORD)"]
 
 
 @pytest.mark.parametrize(("retain", "expected"), [(None, True), (True, True), (False, False)])
@@ -66,3 +67,74 @@ def test_should_not_deploy_the_broker_with_an_external_one(run: Run) -> None:
     names = {r.plain_inputs["metadata"]["name"] for r in capture.kubernetes_objects()}
     assert not {n for n in names if n.startswith("airflow-redis")}, names
     assert airflow_secret(capture)["broker-url"] == "rediss://:pw@cache.example.com:6380/0"
+
+
+def test_should_percent_encode_a_configured_database_password_in_the_url_only(run: Run) -> None:
+    password = "p@ss:w/rd%$ #?"
+    capture = run(secrets={"postgresPassword": password})
+    url = airflow_secret(capture)["sql-alchemy-conn"]
+    assert url == "postgresql+psycopg2://airflow:p%40ss%3Aw%2Frd%25%24%20%23%3F@airflow-postgresql.airflow.svc:5432/airflow"
+    stored = reveal(capture.one("kubernetes:core/v1:Secret", "postgres-credentials").inputs["stringData"])["password"]
+    assert stored == password, "postgres-credentials: PostgreSQL gets the password itself"
+
+
+# --- the broker's password stays out of every process's arguments ---------------------------------------------------
+
+
+def redis_pod(capture: Capture) -> dict[str, Any]:
+    spec: dict[str, Any] = capture.object("Deployment", "airflow-redis")["spec"]["template"]["spec"]
+    return spec
+
+
+def redis_password(capture: Capture) -> str:
+    password: str = reveal(capture.one("kubernetes:core/v1:Secret", "redis-credentials").inputs["stringData"])["password"]
+    return password
+
+
+def command_lines(container: dict[str, Any]) -> list[str]:
+    """Everything that becomes a process's argv in this container: command, args and exec probes."""
+    words = [*container.get("command", []), *container.get("args", [])]
+    for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
+        words += container.get(probe, {}).get("exec", {}).get("command", [])
+    return words
+
+
+def test_should_keep_the_broker_password_out_of_every_argument_and_probe(default_run: Capture) -> None:
+    password = redis_password(default_run)
+    spec = redis_pod(default_run)
+    for container in spec["containers"] + spec.get("initContainers", []):
+        words = command_lines(container)
+        assert words, f"airflow-redis/{container['name']}: no command found to check"
+        for word in words:
+            assert password not in word, f"airflow-redis/{container['name']}: password in {word!r}"
+            assert "$(REDIS_PASSWORD)" not in word, f"airflow-redis/{container['name']}: expanded by the kubelet"
+            assert not re.search(r"(^|\s)-a(\s|$)", word), f"airflow-redis/{container['name']}: -a in {word!r}"
+        for variable in container.get("env", []):
+            assert "value" not in variable, f"airflow-redis/{container['name']}: {variable['name']} written in the spec"
+
+
+def test_should_start_valkey_from_a_config_file_in_the_broker_secret(default_run: Capture) -> None:
+    data = default_run.one("kubernetes:core/v1:Secret", "redis-credentials").inputs["stringData"]
+    assert is_secret(data), "redis-credentials: stringData (with valkey.conf) must be a Pulumi secret"
+    config = reveal(data)["valkey.conf"].splitlines()
+    assert config == ["port 6379", f"requirepass {redis_password(default_run)}", 'save ""', "appendonly no"]
+    spec = redis_pod(default_run)
+    server = spec["containers"][0]
+    assert [*server["command"], *server["args"]] == ["valkey-server", "/etc/valkey/valkey.conf"], "airflow-redis"
+    assert {"name": "config", "mountPath": "/etc/valkey", "readOnly": True} in server["volumeMounts"], "airflow-redis"
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes["config"]["secret"] == {
+        "secretName": "airflow-redis",
+        "items": [{"key": "valkey.conf", "path": "valkey.conf"}],
+        "defaultMode": 0o440,
+    }, "airflow-redis: only the config file, readable by the fsGroup only"
+    assert spec["securityContext"]["fsGroup"] == 999, "airflow-redis: valkey reads the file through its group"
+
+
+def test_should_authenticate_the_broker_probe_from_the_environment(default_run: Capture) -> None:
+    server = redis_pod(default_run)["containers"][0]
+    assert server["readinessProbe"]["exec"]["command"] == ["sh", "-c", "valkey-cli ping | grep -q PONG"]
+    assert {
+        "name": "REDISCLI_AUTH",
+        "valueFrom": {"secretKeyRef": {"name": "airflow-redis", "key": "password"}},
+    } in server["env"], "airflow-redis"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from components.settings import config_schema
 from tools import harness, render
 from tools.harness import reveal, run_stack
 
@@ -88,3 +89,19 @@ def test_should_fail_with_the_settings_message_on_bad_config(
 @pytest.mark.parametrize("stack", STACKS)
 def test_should_render_every_stack_file_in_the_repo(stack: str, tmp_path: Path) -> None:
     assert render.main(["--stack", stack, "--out", str(tmp_path)]) == 0, stack
+
+
+def test_should_have_a_valid_stand_in_for_every_secret_key() -> None:
+    """A `secure:` value the render cannot decrypt is replaced; a generic stand-in would fail a key's validation."""
+    secret_keys = {key for key, declared in config_schema().items() if declared.get("secret")}
+    assert secret_keys <= set(harness.RENDER_PLACEHOLDERS), secret_keys - set(harness.RENDER_PLACEHOLDERS)
+
+
+def test_should_render_a_stack_whose_secrets_are_encrypted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(harness, "PROJECT_DIR", tmp_path)
+    (tmp_path / "Pulumi.kept.yaml").write_text(
+        "config:\n"
+        "  airflow:fernetKey:\n    secure: v1:abc\n"
+        "  airflow:postgresPassword:\n    secure: v1:def\n"
+    )
+    assert render.main(["--stack", "kept", "--out", str(tmp_path / "out")]) == 0

@@ -1,10 +1,13 @@
-"""Generated secrets: made by pulumi-random, secret end to end, never written in plain text."""
+"""Secrets: made by pulumi-random or given in config, secret end to end, never written in plain text."""
 
 from __future__ import annotations
 
 import base64
 
+import pytest
+
 from components.secrets import fernet_key_from_base64
+from components.settings import ConfigReader, SettingsError, read_settings
 from tests.conftest import Run
 from tools.harness import Capture, is_secret, reveal
 
@@ -56,3 +59,124 @@ def test_should_keep_an_external_database_url_secret_in_the_airflow_secret(run: 
     string_data = capture.one("kubernetes:core/v1:Secret", "airflow-secrets").inputs["stringData"]
     assert is_secret(string_data)
     assert reveal(string_data)["sql-alchemy-conn"] == url
+
+
+# --- values given back in config (fernetKey, postgresPassword) -------------------------------------------------------
+
+RANDOM_BYTES = "random:index/randomBytes:RandomBytes"
+SECRET = "kubernetes:core/v1:Secret"
+# url-safe base64 of 32 bytes, with '-' and '_' in it; the same bytes in the standard alphabet have '+' and '/'.
+OLD_FERNET_KEY = base64.urlsafe_b64encode(b"\xfb\xff" * 16).decode()
+NEW_FERNET_KEY = base64.urlsafe_b64encode(bytes(range(32))).decode()
+KEPT_PASSWORD = "kept-Pa55word"
+FERNET_KEY_RULE = (
+    "must be a Fernet key: url-safe base64 of exactly 32 bytes (44 characters ending in '='), as printed by "
+    "Fernet.generate_key(); while rotating, such keys separated by commas, the new one first"
+)
+
+
+def string_data(capture: Capture, name: str) -> dict[str, str]:
+    """The stringData of a Secret resource, checked to be a Pulumi secret as a whole."""
+    data = capture.one(SECRET, name).inputs["stringData"]
+    assert is_secret(data), f"{name}: stringData must be a Pulumi secret"
+    values: dict[str, str] = reveal(data)
+    return values
+
+
+def test_should_put_exactly_the_configured_values_into_the_secrets(run: Run) -> None:
+    capture = run(secrets={"fernetKey": OLD_FERNET_KEY, "postgresPassword": KEPT_PASSWORD})
+    assert string_data(capture, "airflow-secrets")["fernet-key"] == OLD_FERNET_KEY, "airflow-secrets"
+    assert string_data(capture, "postgres-credentials")["password"] == KEPT_PASSWORD, "postgres-credentials"
+    assert string_data(capture, "airflow-secrets")["sql-alchemy-conn"].startswith(
+        f"postgresql+psycopg2://airflow:{KEPT_PASSWORD}@"
+    ), "airflow-secrets"
+
+
+@pytest.mark.parametrize(
+    ("configured", "absent", "present"),
+    [
+        ({"fernetKey": OLD_FERNET_KEY}, {"secrets-fernet-key"}, {"secrets-postgres-password"}),
+        ({"postgresPassword": KEPT_PASSWORD}, {"secrets-postgres-password"}, {"secrets-fernet-key"}),
+        (
+            {"fernetKey": OLD_FERNET_KEY, "postgresPassword": KEPT_PASSWORD},
+            {"secrets-fernet-key", "secrets-postgres-password"},
+            set(),
+        ),
+    ],
+    ids=["fernetKey", "postgresPassword", "both"],
+)
+def test_should_make_no_random_resource_for_a_configured_value(
+    run: Run, configured: dict[str, str], absent: set[str], present: set[str]
+) -> None:
+    capture = run(secrets=configured)
+    random_names = {r.name for r in capture.of_type(RANDOM_PASSWORD) + capture.of_type(RANDOM_BYTES)}
+    assert not absent & random_names, f"generated although configured: {absent & random_names}"
+    assert present <= random_names, f"not generated although not configured: {present - random_names}"
+    assert {"secrets-api-secret-key", "secrets-jwt-secret", "secrets-redis-password", "secrets-admin-password"} <= (
+        random_names
+    ), "the other secrets are still generated"
+
+
+def test_should_pass_rotation_keys_newest_first_without_spaces(run: Run) -> None:
+    capture = run(secrets={"fernetKey": f"{NEW_FERNET_KEY}, {OLD_FERNET_KEY}"})
+    assert string_data(capture, "airflow-secrets")["fernet-key"] == f"{NEW_FERNET_KEY},{OLD_FERNET_KEY}"
+
+
+def problems_of(values: dict[str, str], plain_keys: tuple[str, ...] = ()) -> list[str]:
+    """The problems read_settings reports for these `key: value` settings, stored encrypted unless in plain_keys."""
+    config = {f"airflow:{key}": value for key, value in values.items()}
+    reader = ConfigReader(raw=config.get, is_secret=lambda key: key.split(":", 1)[1] not in plain_keys)
+    with pytest.raises(SettingsError) as caught:
+        read_settings(reader, "test")
+    return caught.value.problems
+
+
+BAD_SECRETS = [
+    ("fernetKey", "not-a-fernet-key", f"airflow:fernetKey = (secret): {FERNET_KEY_RULE}"),
+    ("fernetKey", base64.b64encode(b"\xfb\xff" * 16).decode(), f"airflow:fernetKey = (secret): {FERNET_KEY_RULE}"),
+    ("fernetKey", base64.urlsafe_b64encode(bytes(31)).decode(), f"airflow:fernetKey = (secret): {FERNET_KEY_RULE}"),
+    ("fernetKey", base64.urlsafe_b64encode(bytes(33)).decode(), f"airflow:fernetKey = (secret): {FERNET_KEY_RULE}"),
+    ("fernetKey", f"{NEW_FERNET_KEY},", f"airflow:fernetKey = (secret): {FERNET_KEY_RULE}"),
+    (
+        "postgresPassword",
+        "kept-password\n",
+        "airflow:postgresPassword = (secret): must be a password without control characters (line breaks, tabs)",
+    ),
+    (
+        "fernetKey",
+        "",
+        "airflow:fernetKey = '': is empty: set the value, or remove the key with `pulumi config rm fernetKey`",
+    ),
+    (
+        "postgresPassword",
+        "",
+        "airflow:postgresPassword = '': is empty: set the value, or remove the key with "
+        "`pulumi config rm postgresPassword`",
+    ),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "message"), BAD_SECRETS, ids=[f"{k}={v!r}" for k, v, _ in BAD_SECRETS])
+def test_should_name_the_key_and_rule_of_a_bad_secret_without_echoing_it(key: str, value: str, message: str) -> None:
+    problems = problems_of({key: value})
+    assert problems == [message]
+    if value:
+        assert value.strip() not in str(problems), key
+
+
+@pytest.mark.parametrize("key", ["fernetKey", "postgresPassword"])
+def test_should_refuse_a_given_secret_stored_in_plain_text(key: str) -> None:
+    value = OLD_FERNET_KEY if key == "fernetKey" else KEPT_PASSWORD
+    problems = problems_of({key: value}, plain_keys=(key,))
+    assert problems == [f"airflow:{key} = (plain text): must be stored encrypted: pulumi config set --secret {key} ..."]
+    assert value not in str(problems), key
+
+
+def test_should_refuse_a_postgres_password_for_an_external_database() -> None:
+    problems = problems_of(
+        {"postgresPassword": KEPT_PASSWORD, "externalDatabaseUrl": "postgresql://a:b@db.example.com:5432/airflow"}
+    )
+    assert problems == [
+        "airflow:postgresPassword = (secret): is unused while airflow:externalDatabaseUrl is set (no in-cluster "
+        "PostgreSQL): remove it with `pulumi config rm postgresPassword`"
+    ]

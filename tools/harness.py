@@ -52,6 +52,9 @@ def placeholder_ssh_private_key(comment: str = "placeholder, not a real key") ->
 RENDER_PLACEHOLDERS: dict[str, str] = {
     "externalDatabaseUrl": "postgresql://airflow:placeholder@database.invalid:5432/airflow",
     "externalBrokerUrl": "redis://:placeholder@broker.invalid:6379/0",
+    # An all-zero key: well-formed, obviously not a real one.
+    "fernetKey": base64.urlsafe_b64encode(bytes(32)).decode(),
+    "postgresPassword": "placeholder-password",
     "gitSyncSshKey": placeholder_ssh_private_key(),
     "gitSyncToken": "placeholder-token",
 }
