@@ -25,12 +25,18 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kube
+from components.log_groomer import log_groomer
 from components.settings import ProcessSettings, Resources, Settings
 
 AIRFLOW_UID = 50000
 # The official image is built to run with gid 0: its files are group-owned by root and group-writable.
 AIRFLOW_GID = 0
 AIRFLOW_HOME = "/opt/airflow"
+LOGS_PATH = f"{AIRFLOW_HOME}/logs"
+# The scheduler, dag-processor and triggerer keep their own logs (the dag-processor one file per DAG file and parse)
+# on an emptyDir: diagnostics, not task logs. A day of them fits this size; past it the kubelet would evict the pod.
+LOCAL_LOGS_SIZE = "1Gi"
+LOCAL_LOGS_RETENTION_DAYS = 1
 # Where Airflow writes its generated airflow.cfg and FAB's webserver_config.py. Not $AIRFLOW_HOME/config: Airflow puts
 # that on sys.path and custom images ship airflow_local_settings.py or a logging config there, which an emptyDir
 # mounted over it would hide.
@@ -138,6 +144,8 @@ class Process:
     args: list[str]
     settings: ProcessSettings
     parses_dags: bool
+    grooms_logs: bool = False
+    """Whether it writes log files steadily (a log groomer then keeps its logs emptyDir from filling)."""
     liveness: k8s.core.v1.ProbeArgs | None = None
     readiness: k8s.core.v1.ProbeArgs | None = None
     startup: k8s.core.v1.ProbeArgs | None = None
@@ -263,6 +271,7 @@ class AirflowCore(pulumi.ComponentResource):
                 settings=settings.scheduler,
                 # With a standalone dag-processor the scheduler never reads DAG files.
                 parses_dags=False,
+                grooms_logs=True,
                 liveness=job_check_probe("SchedulerJob"),
             ),
             Process(
@@ -270,6 +279,7 @@ class AirflowCore(pulumi.ComponentResource):
                 args=["dag-processor"],
                 settings=settings.dag_processor,
                 parses_dags=True,
+                grooms_logs=True,
                 liveness=job_check_probe("DagProcessorJob"),
             ),
             Process(
@@ -277,6 +287,7 @@ class AirflowCore(pulumi.ComponentResource):
                 args=["triggerer"],
                 settings=settings.triggerer,
                 parses_dags=True,
+                grooms_logs=True,
                 liveness=job_check_probe("TriggererJob"),
                 ports=[k8s.core.v1.ContainerPortArgs(name="triggerer-logs", container_port=TRIGGERER_LOG_PORT)],
                 env=[k8s.core.v1.EnvVarArgs(name="AIRFLOW__CORE__HOSTNAME_CALLABLE", value=TRIGGERER_HOSTNAME_CALLABLE)],
@@ -317,7 +328,7 @@ class AirflowCore(pulumi.ComponentResource):
     def _writable_dirs(self, with_logs: bool, tmp_size: str = "256Mi") -> kube.PodAddons:
         pairs = [kube.writable_dir("runtime", RUNTIME_DIR), kube.writable_dir("tmp", "/tmp", tmp_size)]
         if with_logs:
-            pairs.append(kube.writable_dir("logs", f"{AIRFLOW_HOME}/logs", "1Gi"))
+            pairs.append(kube.writable_dir("logs", LOGS_PATH, LOCAL_LOGS_SIZE))
         return kube.PodAddons(volumes=[v for v, _ in pairs], mounts=[m for _, m in pairs])
 
     def _container(
@@ -384,6 +395,17 @@ class AirflowCore(pulumi.ComponentResource):
             volumes=addons.volumes,
         )
 
+    def _local_log_groomer(self) -> k8s.core.v1.ContainerArgs:
+        settings = self._args.settings
+        return log_groomer(
+            settings.airflow_image,
+            settings.image_pull_policy,
+            settings.worker_logs.groomer,
+            LOCAL_LOGS_RETENTION_DAYS,
+            k8s.core.v1.VolumeMountArgs(name="logs", mount_path=LOGS_PATH),
+            run_as=(AIRFLOW_UID, AIRFLOW_GID),
+        )
+
     def _pod_addons(self, process_parses_dags: bool, with_logs: bool, tmp_size: str = "256Mi") -> kube.PodAddons:
         addons = self._writable_dirs(with_logs, tmp_size)
         if process_parses_dags:
@@ -447,6 +469,8 @@ class AirflowCore(pulumi.ComponentResource):
 
     def _deployment(self, process: Process) -> None:
         addons = self._pod_addons(process.parses_dags, with_logs=True)
+        if process.grooms_logs:
+            addons = addons + kube.PodAddons(sidecars=[self._local_log_groomer()])
         main = self._container(
             process.component,
             process.args,

@@ -18,18 +18,14 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kube
-from components.airflow import AIRFLOW_GID, AIRFLOW_HOME, AIRFLOW_UID, WORKER_LOG_PORT, WorkerStorage
+from components.airflow import AIRFLOW_GID, AIRFLOW_UID, LOGS_PATH, WORKER_LOG_PORT, WorkerStorage
+from components.log_groomer import log_groomer
 from components.settings import ClaimRetention, WorkerLogsSettings
 
 COMPONENT = "worker"
 SERVICE_NAME = "airflow-worker"
 LOG_PORT_NAME = "worker-logs"
 VOLUME_NAME = "logs"
-LOGS_PATH = f"{AIRFLOW_HOME}/logs"
-GROOMER_NAME = "log-groomer"
-GROOM_EVERY_SECONDS = 900
-# A folder younger than this may have just been created for a task that is about to open its log file in it.
-EMPTY_DIR_GRACE_MINUTES = 60
 
 # Airflow records `[core] hostname_callable()` as each task instance's hostname (the Task SDK's get_hostname(), in
 # the worker that starts the task), and the api-server fetches logs from http://<that hostname>:8793. The default,
@@ -52,27 +48,6 @@ POD_SECURITY_EXCEPTION_REASON = (
     f"to uid {AIRFLOW_UID}, for a provisioner that ignores fsGroup (workerLogsFixPermissions=true)"
 )
 PERMISSIONS_FIX_CAPABILITIES = ["CHOWN", "FOWNER", "DAC_OVERRIDE"]
-
-# Runs as uid 50000 on a read-only root filesystem; only the logs volume is writable. Deletion is by age: one `find`
-# pass every GROOM_EVERY_SECONDS at the lowest CPU priority. lost+found (ext4 volumes) is left alone. `sleep & wait`
-# lets the TERM trap fire at once, so the sidecar never holds up a worker pod's shutdown; the trap kills every
-# background job (not a remembered pid, which a signal between `sleep &` and `$!` would miss).
-GROOMER_SCRIPT = r"""set -u
-trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM INT
-minutes=$((RETENTION_DAYS * 1440))
-echo "log-groomer: deleting files under $LOGS older than $RETENTION_DAYS days every $GROOM_EVERY_SECONDS s"
-while true; do
-  removed=$(nice -n 19 find "$LOGS" -mindepth 1 \
-      ! -path "$LOGS/lost+found" ! -path "$LOGS/lost+found/*" \
-      -type f -mmin "+$minutes" -delete -printf x | wc -c)
-  nice -n 19 find "$LOGS" -mindepth 1 \
-      ! -path "$LOGS/lost+found" ! -path "$LOGS/lost+found/*" \
-      -type d -empty -mmin "+$EMPTY_DIR_GRACE_MINUTES" -delete
-  echo "log-groomer: removed $removed files; $(df -P -h "$LOGS" | awk 'NR == 2 {print $3 " used, " $4 " free"}')"
-  sleep "$GROOM_EVERY_SECONDS" &
-  wait $!
-done
-"""
 
 # Changes the volume only when its root is not already uid 50000's, like fsGroupChangePolicy OnRootMismatch, so a
 # restart of a worker with a big volume does not walk every file again.
@@ -146,7 +121,12 @@ class WorkerLogs(pulumi.ComponentResource):
         addons = kube.PodAddons(
             mounts=[mount],
             env=[k8s.core.v1.EnvVarArgs(name="AIRFLOW__CORE__HOSTNAME_CALLABLE", value=HOSTNAME_CALLABLE)],
-            sidecars=[self._groomer(args, mount)],
+            sidecars=[
+                log_groomer(
+                    args.image, args.image_pull_policy, args.settings.groomer, args.settings.retention_days, mount,
+                    run_as=(AIRFLOW_UID, AIRFLOW_GID),
+                )
+            ],
         )
         claim_templates: list[k8s.core.v1.PersistentVolumeClaimArgs] = []
         retention_policy = None
@@ -193,25 +173,6 @@ class WorkerLogs(pulumi.ComponentResource):
                 storage_class_name=settings.storage_class or None,
                 resources=k8s.core.v1.VolumeResourceRequirementsArgs(requests={"storage": settings.size}),
             ),
-        )
-
-    @staticmethod
-    def _groomer(args: WorkerLogsArgs, mount: k8s.core.v1.VolumeMountArgs) -> k8s.core.v1.ContainerArgs:
-        return k8s.core.v1.ContainerArgs(
-            name=GROOMER_NAME,
-            image=args.image,
-            image_pull_policy=args.image_pull_policy,
-            # Bypasses the image's entrypoint, which would prepare Airflow (and wait for its database) first.
-            command=["bash", "-c", GROOMER_SCRIPT],
-            env=[
-                k8s.core.v1.EnvVarArgs(name="LOGS", value=LOGS_PATH),
-                k8s.core.v1.EnvVarArgs(name="RETENTION_DAYS", value=str(args.settings.retention_days)),
-                k8s.core.v1.EnvVarArgs(name="GROOM_EVERY_SECONDS", value=str(GROOM_EVERY_SECONDS)),
-                k8s.core.v1.EnvVarArgs(name="EMPTY_DIR_GRACE_MINUTES", value=str(EMPTY_DIR_GRACE_MINUTES)),
-            ],
-            security_context=kube.container_security(AIRFLOW_UID, AIRFLOW_GID),
-            resources=kube.resource_requirements(args.settings.groomer),
-            volume_mounts=[mount],
         )
 
     @staticmethod

@@ -391,3 +391,19 @@ def test_should_put_every_airflow_object_in_the_configured_namespace(run: Run) -
     misplaced = {name: ns for name, ns in placed.items() if ns != "data-platform" and ns not in edge_namespaces}
     assert not misplaced
     assert placed["airflow-secrets"] == placed["airflow-worker"] == placed["postgres-data"] == "data-platform"
+
+
+@pytest.mark.parametrize(
+    ("name", "groomed"),
+    [("airflow-api-server", False), ("airflow-scheduler", True), ("airflow-dag-processor", True), ("airflow-triggerer", True)],
+)
+def test_should_groom_the_local_logs_of_the_processes_that_write_them(default_run: Capture, name: str, groomed: bool) -> None:
+    spec = pod_spec(default_run, "Deployment", name)
+    groomers = [c for c in spec["containers"] if c["name"] == "log-groomer"]
+    assert len(groomers) == (1 if groomed else 0), name
+    if groomed:
+        env = env_of(groomers[0])
+        assert env["LOGS"] == "/opt/airflow/logs", name
+        assert env["RETENTION_DAYS"] == "1", f"{name}: a day of diagnostics fits the emptyDir"
+        logs_volume = next(v for v in spec["volumes"] if v["name"] == "logs")
+        assert "emptyDir" in logs_volume, name

@@ -11,12 +11,9 @@ from typing import Any
 
 import pytest
 
+from components.log_groomer import GROOMER_SCRIPT
 from components.settings import ConfigReader, SettingsError, config_schema, read_settings
-from components.worker_logs import (
-    GROOMER_SCRIPT,
-    PERMISSIONS_FIX_NAME,
-    POD_SECURITY_EXCEPTION_ANNOTATION,
-)
+from components.worker_logs import PERMISSIONS_FIX_NAME, POD_SECURITY_EXCEPTION_ANNOTATION
 from tests.conftest import Run
 from tools.harness import Capture
 from tools.render import manifest
