@@ -129,6 +129,15 @@ def image_tag(raw: str) -> str:
     return raw
 
 
+def airflow_image_tag(raw: str) -> str:
+    """An image tag that, when it names a version, names Airflow 3: the processes and settings here are Airflow 3's."""
+    image_tag(raw)
+    version = re.match(r"^v?(\d+)\.", raw)
+    if version and version.group(1) != "3":
+        raise ValueError("must be an Airflow 3.x image tag such as 3.3.2 (this stack runs Airflow 3's processes)")
+    return raw
+
+
 def image_reference(raw: str) -> str:
     unpinned = ":" not in raw.rsplit("/", 1)[-1] and "@" not in raw
     if not IMAGE_REFERENCE.match(raw) or unpinned:
@@ -405,7 +414,7 @@ def secret_url_port(reader: ConfigReader, key: str, port: Callable[[str], int]) 
 def read_settings(reader: ConfigReader, stack: str) -> Settings:
     """Reads every key; raises SettingsError listing all problems found."""
     repository = reader.read("airflowImageRepository", image_repository)
-    tag = reader.read("airflowImageTag", image_tag)
+    tag = reader.read("airflowImageTag", airflow_image_tag)
     settings = Settings(
         project=reader.project,
         stack=stack,

@@ -56,6 +56,12 @@ BAD_VALUES = [
         "starting and ending with a letter or digit",
     ),
     ("skipAwait", "yes", "airflow:skipAwait = 'yes': must be true or false"),
+    (
+        "airflowImageTag",
+        "2.10.5",
+        "airflow:airflowImageTag = '2.10.5': must be an Airflow 3.x image tag such as 3.3.2 (this stack runs Airflow 3's "
+        "processes)",
+    ),
     ("adminEmail", "admin", "airflow:adminEmail = 'admin': must be an e-mail address such as ops@example.com"),
     (
         "airflowImageTag",
@@ -156,3 +162,9 @@ def test_should_fail_the_program_with_the_message_and_no_traceback(run: Run) -> 
     with pytest.raises(pulumi.RunError) as caught:
         run(workerReplicas="two")
     assert "airflow:workerReplicas = 'two'" in str(caught.value)
+
+
+@pytest.mark.parametrize("tag", ["3.3.2", "3.3.2-python3.12", "v3.3.1", "latest-3", "my-build-42"])
+def test_should_accept_airflow_3_and_custom_image_tags(tag: str) -> None:
+    settings = settings_from({"airflow:airflowImageTag": tag})
+    assert settings.airflow_image.endswith(f":{tag}")  # type: ignore[attr-defined]
