@@ -1,7 +1,6 @@
 """Airflow 3 on Kubernetes: reads the stack's settings, builds the components, wires them through their outputs."""
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from components import kube
 from components.airflow import IMAGE_DAGS, AirflowCore, AirflowCoreArgs, AirflowSecretValues
@@ -25,15 +24,14 @@ except SettingsError as error:
 if settings.skip_await:
     pulumi.runtime.register_stack_transformation(kube.skip_await_transformation)
 
-namespace = k8s.core.v1.Namespace(
+namespace = kube.namespace(
     "namespace",
-    metadata=k8s.meta.v1.ObjectMetaArgs(
-        name=settings.namespace,
-        # `baseline` only with workerLogsFixPermissions (a documented root init container).
-        labels={**kube.labels("namespace"), **kube.pod_security_labels(pod_security_enforce_level(settings.worker_logs))},
-    ),
+    settings.namespace,
+    "namespace",
     # Deleting a namespace deletes every volume in it: keep it when the database volume is to be kept.
-    opts=pulumi.ResourceOptions(retain_on_delete=settings.postgres.retain_on_destroy),
+    pulumi.ResourceOptions(retain_on_delete=settings.postgres.retain_on_destroy),
+    # `baseline` only with workerLogsFixPermissions (a documented root init container).
+    enforce=pod_security_enforce_level(settings.worker_logs),
 )
 namespace_name = namespace.metadata.name
 

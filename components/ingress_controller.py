@@ -116,15 +116,8 @@ class IngressController(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         if args.mode is InstallMode.INSTALL:
-            namespace = k8s.core.v1.Namespace(
-                f"{name}-namespace",
-                metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=args.namespace,
-                    # The chart's pods meet the restricted profile (NET_BIND_SERVICE is the one capability it allows).
-                    labels={**kube.labels("ingress-controller"), **kube.pod_security_labels()},
-                ),
-                opts=child,
-            )
+            # The chart's pods meet the restricted profile (NET_BIND_SERVICE is the one capability it allows).
+            namespace = kube.namespace(f"{name}-namespace", args.namespace, "ingress-controller", child)
             release = k8s.helm.v3.Release(
                 f"{name}-release",
                 name=RELEASE_NAME,

@@ -102,6 +102,17 @@ def pod_security_labels(enforce: str = "restricted") -> dict[str, str]:
     }
 
 
+def namespace(
+    logical_name: str, name: str, component: str, opts: pulumi.ResourceOptions, enforce: str = "restricted"
+) -> k8s.core.v1.Namespace:
+    """A namespace of this product, enforcing the Pod Security level `enforce`."""
+    return k8s.core.v1.Namespace(
+        logical_name,
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=name, labels={**labels(component), **pod_security_labels(enforce)}),
+        opts=opts,
+    )
+
+
 def service_account(
     logical_name: str, name: str, namespace: pulumi.Input[str], component: str, parent: pulumi.Resource
 ) -> k8s.core.v1.ServiceAccount:

@@ -103,14 +103,7 @@ class TlsIssuer(pulumi.ComponentResource):
         # says so. The one ordering edge that only depends_on can carry.
         after_crds = child
         if args.mode is InstallMode.INSTALL:
-            created = k8s.core.v1.Namespace(
-                f"{name}-namespace",
-                metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=args.namespace,
-                    labels={**kube.labels("cert-manager"), **kube.pod_security_labels()},
-                ),
-                opts=child,
-            )
+            created = kube.namespace(f"{name}-namespace", args.namespace, "cert-manager", child)
             namespace = created.metadata.name
             release = k8s.helm.v3.Release(
                 f"{name}-release",
