@@ -116,8 +116,6 @@ class AirflowIngress(pulumi.ComponentResource):
     """https://<host>, the UI's external URL ([api] base_url)."""
     host: pulumi.Output[str]
     """The host name in it."""
-    tls_secret_name: str
-    """Secret that cert-manager fills with the certificate (and names the Certificate after)."""
 
     def __init__(self, name: str, args: AirflowIngressArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow:index:AirflowIngress", name, None, opts)
@@ -166,5 +164,4 @@ class AirflowIngress(pulumi.ComponentResource):
         # Taken through the Ingress, so the exported URL exists only once the Ingress does.
         self.host = pulumi.Output.all(ingress.metadata, host).apply(lambda values: str(values[1]))
         self.url = https_url(self.host)
-        self.tls_secret_name = TLS_SECRET_NAME
-        self.register_outputs({"url": self.url, "host": self.host, "tls_secret_name": self.tls_secret_name})
+        self.register_outputs({"url": self.url, "host": self.host})

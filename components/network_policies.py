@@ -122,10 +122,9 @@ def from_namespace(namespace: pulumi.Input[str], port: int) -> k8s.networking.v1
 
 
 class NetworkPolicies(pulumi.ComponentResource):
-    """Default deny for the Airflow namespace, and one policy per component for exactly the flows it needs."""
+    """Default deny for the Airflow namespace, and one policy per component for exactly the flows it needs.
 
-    policy_names: pulumi.Output[list[str]]
-    """metadata.name of every policy, default-deny first."""
+    It has no outputs: nothing consumes a policy; the policies act in the cluster."""
 
     def __init__(self, name: str, args: NetworkPoliciesArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow:index:NetworkPolicies", name, None, opts)
@@ -172,8 +171,7 @@ class NetworkPolicies(pulumi.ComponentResource):
                 )
             )
 
-        self.policy_names = pulumi.Output.all(*[policy.metadata.name for policy in policies]).apply(list)
-        self.register_outputs({"policy_names": self.policy_names})
+        self.register_outputs({})
 
     def _policy(
         self,

@@ -48,8 +48,6 @@ class Postgres(pulumi.ComponentResource):
 
     connection_url: pulumi.Output[str]
     """SQLAlchemy URL of the database, with credentials (secret)."""
-    host: pulumi.Output[str]
-    """In-cluster DNS name of the database Service."""
 
     def __init__(self, name: str, args: PostgresArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow:index:Postgres", name, None, opts)
@@ -162,13 +160,13 @@ class Postgres(pulumi.ComponentResource):
             opts=child,
         )
 
-        self.host = pulumi.Output.concat(service.metadata.name, ".", service.metadata.namespace, ".svc")
+        host = pulumi.Output.concat(service.metadata.name, ".", service.metadata.namespace, ".svc")
         # A password given in config (postgresPassword) may hold any character; percent-encoded, '@', ':', '/' or '%'
         # cannot end the password early, and SQLAlchemy decodes it back before connecting.
         url_password = args.password.apply(lambda password: quote(password, safe=""))
         self.connection_url = pulumi.Output.secret(
             pulumi.Output.format(
-                "postgresql+psycopg2://{0}:{1}@{2}:{3}/{4}", USER, url_password, self.host, PORT, DATABASE
+                "postgresql+psycopg2://{0}:{1}@{2}:{3}/{4}", USER, url_password, host, PORT, DATABASE
             )
         )
-        self.register_outputs({"connection_url": self.connection_url, "host": self.host})
+        self.register_outputs({"connection_url": self.connection_url})
