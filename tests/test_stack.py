@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import Run
-from tools.harness import Capture
+from tools.harness import Capture, run_program, stack_config
 
 SKIP_AWAIT = "pulumi.com/skipAwait"
 
@@ -25,3 +25,16 @@ def test_should_wait_for_readiness_by_default(default_run: Capture) -> None:
     # Only the database claim skips its wait: it binds after its pod is scheduled (WaitForFirstConsumer).
     assert "airflow-api-server" in waiting
     assert [r.name for r in default_run.kubernetes_objects() if r.name not in waiting] == ["postgres-data"]
+
+
+def test_should_register_in_a_preview_every_resource_an_update_creates() -> None:
+    """No resource may hide inside an `.apply`: the pull-request preview must list every object the update makes."""
+    config, secret_keys = stack_config("staging")
+
+    def resources(preview: bool) -> set[tuple[str, str]]:
+        capture = run_program(config, secret_keys, stack="staging", preview=preview)
+        return {(r.type, r.name) for r in capture.registrations}
+
+    previewed, updated = resources(preview=True), resources(preview=False)
+    assert len(updated) > 50
+    assert previewed == updated, {"only in update": updated - previewed, "only in preview": previewed - updated}
