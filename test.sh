@@ -17,6 +17,12 @@ echo "== ruff"
 .venv/bin/ruff check .
 echo "== mypy"
 .venv/bin/mypy
+echo "== shellcheck"
+if command -v shellcheck >/dev/null; then
+  shellcheck -x deploy.sh test.sh .ci/run e2e/*.sh
+else
+  echo "shellcheck is not installed (Debian package shellcheck): the shell scripts were not linted"
+fi
 echo "== pytest"
 status=0
 .venv/bin/python -m pytest "$@" || status=$?

@@ -4,6 +4,7 @@
 # virtualenv into the cache named in cache.sh, skipping every piece already built at the pinned
 # version. Prints each piece's build time and the total. Heavy: make toolchain runs it niced.
 set -euo pipefail
+# shellcheck source=e2e/cache.sh
 . "$(dirname "${BASH_SOURCE[0]}")/cache.sh"
 
 # Static binaries: they must run on any machine of this kind, whatever libc they were built on.

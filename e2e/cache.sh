@@ -5,10 +5,12 @@ e2e_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=e2e/versions.env
 . "$e2e_dir/versions.env"
 E2E_CACHE=${AIRFLOW_E2E_CACHE:-$HOME/.cache/airflow-e2e}
+# shellcheck disable=SC2034  # read by the scripts that source this file
 E2E_BIN=$E2E_CACHE/bin
 E2E_PIECES=(etcd kubernetes pulumi resource-kubernetes resource-random venv)
 # What the cluster acceptance tier needs (the loopback control plane and the harness's virtualenv); the rest
 # is the Pulumi engine's, for the engine tier only.
+# shellcheck disable=SC2034  # read by run.sh
 CLUSTER_PIECES=(etcd kubernetes venv)
 
 piece_version() {

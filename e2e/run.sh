@@ -6,11 +6,12 @@
 # one line saying why it skipped and succeeds. It never builds the toolchain (`make toolchain` does, in
 # minutes that CI's budget does not have). Extra arguments go to pytest.
 set -euo pipefail
+# shellcheck source=e2e/cache.sh
 . "$(dirname "${BASH_SOURCE[0]}")/cache.sh"
 
-missing=$(missing_pieces "${CLUSTER_PIECES[@]}")
-if [ -n "$missing" ]; then
-  echo "e2e: skipped: the toolchain cache $E2E_CACHE lacks: $missing (build it with \`make toolchain\`)"
+cluster_missing=$(missing_pieces "${CLUSTER_PIECES[@]}")
+if [ -n "$cluster_missing" ]; then
+  echo "e2e: skipped: the toolchain cache $E2E_CACHE lacks: $cluster_missing (build it with \`make toolchain\`)"
   exit 0
 fi
 engine_missing=$(missing_pieces)
