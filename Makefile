@@ -12,3 +12,10 @@ toolchain:
 e2e:
 	-nice -n 19 e2e/build-toolchain.sh
 	e2e/run.sh
+
+# The smoke tier (see smoke/README.md): builds its cache once (a virtualenv with the real Airflow, PostgreSQL and
+# Redis binaries; niced), then runs the real Airflow on the rendered commands and environment, without Kubernetes.
+.PHONY: smoke
+smoke:
+	nice -n 19 smoke/setup.sh
+	smoke/run.sh
