@@ -19,7 +19,7 @@ echo "== mypy"
 .venv/bin/mypy
 echo "== shellcheck"
 if command -v shellcheck >/dev/null; then
-  shellcheck -x deploy.sh test.sh .ci/run e2e/*.sh
+  shellcheck -x deploy.sh test.sh .ci/run e2e/*.sh smoke/*.sh
 else
   echo "shellcheck is not installed (Debian package shellcheck): the shell scripts were not linted"
 fi
