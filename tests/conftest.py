@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 
 import pytest
 
+from components.settings import ConfigReader, SettingsError, read_settings
 from tools.harness import DEFAULT_LB_ADDRESS, Capture, run_program
 
 Run = Callable[..., Capture]
@@ -14,6 +15,15 @@ Run = Callable[..., Capture]
 def config_of(**values: object) -> dict[str, str]:
     """Stack config as the CLI passes it: `airflow:<key>` to text (booleans lower-case)."""
     return {f"airflow:{key}": str(value).lower() if isinstance(value, bool) else str(value) for key, value in values.items()}
+
+
+def settings_problems(config: Mapping[str, str], secret_keys: Iterable[str] = ()) -> list[str]:
+    """What read_settings reports for this stack config (`airflow:<key>` to text); `secret_keys` are stored encrypted.
+    Fails the test when the config is valid."""
+    encrypted = set(secret_keys)
+    with pytest.raises(SettingsError) as caught:
+        read_settings(ConfigReader(raw=config.get, is_secret=lambda key: key in encrypted), "test")
+    return caught.value.problems
 
 
 @pytest.fixture(scope="session")

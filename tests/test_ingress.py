@@ -9,8 +9,8 @@ import pulumi
 import pytest
 
 from components.ingress import HostError, wildcard_host
-from components.settings import ConfigReader, SettingsError, WildcardDns, read_settings
-from tests.conftest import Run, config_of
+from components.settings import WildcardDns
+from tests.conftest import Run, config_of, settings_problems
 from tools.harness import Capture
 
 INGRESS = "airflow-ingress"
@@ -25,10 +25,6 @@ def env_of(manifest: dict[str, Any], name: str) -> str | None:
     return values[0] if values else None
 
 
-def problems_of(values: dict[str, str]) -> list[str]:
-    with pytest.raises(SettingsError) as caught:
-        read_settings(ConfigReader(raw=values.get, is_secret=lambda key: False), "test")
-    return caught.value.problems
 
 
 def edge_urns(capture: Capture) -> set[str]:
@@ -225,7 +221,7 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("values", "message"), BAD_INPUT, ids=[str(v) for v, _ in BAD_INPUT])
 def test_should_name_key_value_and_rule_for_bad_host_settings(values: dict[str, str], message: str) -> None:
-    assert problems_of(config_of(**values)) == [message]
+    assert settings_problems(config_of(**values)) == [message]
 
 
 def test_should_fail_the_program_with_every_bad_edge_setting(run: Run) -> None:

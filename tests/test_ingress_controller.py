@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from pulumi.runtime import rpc
 
-from components.settings import ConfigReader, SettingsError, read_settings
-from tests.conftest import Run, config_of
+from tests.conftest import Run, config_of, settings_problems
 from tools.harness import Capture, Registration, run_program
 
 RELEASE = "ingress-controller-release"
@@ -32,10 +31,6 @@ def value_at(values: dict[str, Any], path: str) -> Any:
     return values
 
 
-def problems_of(values: dict[str, str]) -> list[str]:
-    with pytest.raises(SettingsError) as caught:
-        read_settings(ConfigReader(raw=values.get, is_secret=lambda key: False), "test")
-    return caught.value.problems
 
 
 # --- install mode ----------------------------------------------------------------------------------------------------
@@ -203,4 +198,4 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("values", "messages"), BAD_INPUT, ids=[str(v) for v, _ in BAD_INPUT])
 def test_should_name_key_value_and_rule_for_bad_controller_settings(values: dict[str, str], messages: list[str]) -> None:
-    assert problems_of(config_of(**values)) == messages
+    assert settings_problems(config_of(**values)) == messages

@@ -8,8 +8,8 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from components.settings import ConfigReader, SettingsError, config_schema, read_settings
-from tests.conftest import Run, config_of
+from components.settings import ConfigReader, config_schema, read_settings
+from tests.conftest import Run, config_of, settings_problems
 
 
 def settings_from(values: dict[str, str], secret_keys: tuple[str, ...] = ()) -> object:
@@ -17,10 +17,6 @@ def settings_from(values: dict[str, str], secret_keys: tuple[str, ...] = ()) -> 
     return read_settings(reader, "test")
 
 
-def problems_of(values: dict[str, str], secret_keys: tuple[str, ...] = ()) -> list[str]:
-    with pytest.raises(SettingsError) as caught:
-        settings_from(values, secret_keys)
-    return caught.value.problems
 
 
 BAD_VALUES = [
@@ -86,16 +82,16 @@ BAD_VALUES = [
 
 @pytest.mark.parametrize(("key", "value", "message"), BAD_VALUES, ids=[f"{k}={v!r}" for k, v, _ in BAD_VALUES])
 def test_should_name_key_value_and_rule_for_a_bad_value(key: str, value: str, message: str) -> None:
-    assert problems_of({f"airflow:{key}": value}) == [message]
+    assert settings_problems({f"airflow:{key}": value}) == [message]
 
 
 def test_should_report_every_problem_at_once() -> None:
-    problems = problems_of(config_of(workerReplicas="two", namespace="Bad", imagePullPolicy="Sometimes"))
+    problems = settings_problems(config_of(workerReplicas="two", namespace="Bad", imagePullPolicy="Sometimes"))
     assert [p.split(" = ")[0] for p in problems] == ["airflow:namespace", "airflow:imagePullPolicy", "airflow:workerReplicas"]
 
 
 def test_should_reject_a_request_above_its_limit() -> None:
-    problems = problems_of(config_of(workerMemoryRequest="8Gi", workerMemoryLimit="4Gi"))
+    problems = settings_problems(config_of(workerMemoryRequest="8Gi", workerMemoryLimit="4Gi"))
     assert problems == ["airflow:workerMemoryRequest = '8Gi': must not exceed airflow:workerMemoryLimit ('4Gi')"]
 
 
@@ -106,7 +102,7 @@ def test_should_compare_quantities_across_units() -> None:
 
 def test_should_refuse_a_secret_stored_in_plain_text_without_echoing_it() -> None:
     url = "postgresql://u:hunter2@db:5432/airflow"
-    problems = problems_of({"airflow:externalDatabaseUrl": url})
+    problems = settings_problems({"airflow:externalDatabaseUrl": url})
     assert problems == [
         "airflow:externalDatabaseUrl = (plain text): must be stored encrypted: "
         "pulumi config set --secret externalDatabaseUrl ..."
@@ -115,7 +111,7 @@ def test_should_refuse_a_secret_stored_in_plain_text_without_echoing_it() -> Non
 
 
 def test_should_validate_a_secret_without_echoing_it() -> None:
-    problems = problems_of({"airflow:externalBrokerUrl": "amqp://guest:hunter2@mq"}, ("airflow:externalBrokerUrl",))
+    problems = settings_problems({"airflow:externalBrokerUrl": "amqp://guest:hunter2@mq"}, ("airflow:externalBrokerUrl",))
     assert problems == [
         "airflow:externalBrokerUrl = (secret): must be a Redis URL such as redis://:password@host:6379/0 or rediss://..."
     ]

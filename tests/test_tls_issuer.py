@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from components.settings import ConfigReader, SettingsError, read_settings
-from tests.conftest import Run, config_of
+from tests.conftest import Run, config_of, settings_problems
 from tools import validate
 from tools.harness import Capture, Registration
 
@@ -43,10 +42,6 @@ def depends_on(capture: Capture, registration: Registration, urn: str) -> bool:
     return False
 
 
-def problems_of(values: dict[str, str]) -> list[str]:
-    with pytest.raises(SettingsError) as caught:
-        read_settings(ConfigReader(raw=values.get, is_secret=lambda key: False), "test")
-    return caught.value.problems
 
 
 # --- the release -----------------------------------------------------------------------------------------------------
@@ -229,11 +224,11 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("values", "messages"), BAD_INPUT, ids=[str(v) for v, _ in BAD_INPUT])
 def test_should_name_key_value_and_rule_for_bad_issuer_settings(values: dict[str, str], messages: list[str]) -> None:
-    assert problems_of(config_of(**values)) == messages
+    assert settings_problems(config_of(**values)) == messages
 
 
 def test_should_refuse_a_malformed_email_even_for_self_signed() -> None:
     """A set but malformed address is refused even when no issuer uses it: it would bite when switching to ACME."""
-    assert problems_of(config_of(acmeEmail="ops@")) == [
+    assert settings_problems(config_of(acmeEmail="ops@")) == [
         "airflow:acmeEmail = 'ops@': must be an e-mail address such as ops@example.com"
     ]
