@@ -199,6 +199,8 @@ class ConfigReader:
         self._is_secret = is_secret
         self.project = str(project_file()["name"])
         self.problems: list[str] = []
+        self.secret_keys: set[str] = set()
+        """The keys read with `secret`: Pulumi.yaml cannot mark optional secrets, so the reading does."""
 
     def qualified(self, key: str) -> str:
         return f"{self.project}:{key}"
@@ -239,14 +241,23 @@ class ConfigReader:
     def secret(self, key: str, parse: Callable[[str], str] | None = None) -> pulumi.Output[str] | None:
         """A secret value as a secret Output (None when unset). Its text never appears in a message.
 
+        Pulumi.yaml declares such a key `default: ""` without `secret: true` (which would make the CLI require it in
+        every stack), so the CLI hands the program an unencrypted "" when the stack does not set it; that is "unset".
+        An encrypted empty value is what `pulumi config set --secret key "$(command)"` stores when the command
+        failed, and is refused: taking it as "unset" would silently generate a new Fernet key that locks kept data
+        out, or deploy an in-cluster database instead of the external one.
+
         The Output holds what `parse` returns, so a rule may also normalise the value (line ends, a final newline)."""
-        declared = self._declared(key)
-        if not declared.get("secret"):
-            raise KeyError(f"config key {key!r} is read as a secret but not declared `secret: true` in Pulumi.yaml")
+        if self._declared(key).get("default") != "":
+            raise KeyError(f'config key {key!r} is read as a secret but not declared `default: ""` in Pulumi.yaml')
+        self.secret_keys.add(key)
         raw = self._raw(self.qualified(key))
-        if raw is None or raw == "":
+        encrypted = self._is_secret(self.qualified(key))
+        if not raw:
+            if raw == "" and encrypted:
+                self.fail(key, "''", f"is empty: set the value, or remove the key with `pulumi config rm {key}`")
             return None
-        if not self._is_secret(self.qualified(key)):
+        if not encrypted:
             self.fail(key, "(plain text)", f"must be stored encrypted: pulumi config set --secret {key} ...")
         value = raw
         if parse is not None:
@@ -453,6 +464,14 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
     if reader.problems:
         raise SettingsError(reader.problems)
     return settings
+
+
+@cache
+def secret_keys() -> frozenset[str]:
+    """The keys the program reads as secrets (a dry read of the defaults), for the docs, the render and the tests."""
+    reader = ConfigReader(raw=lambda key: None, is_secret=lambda key: False)
+    read_settings(reader, "secret-keys")
+    return frozenset(reader.secret_keys)
 
 
 def load_settings() -> Settings:
@@ -1165,11 +1184,6 @@ def secret_password(raw: str) -> str:
 
 
 def read_secrets(reader: ConfigReader) -> SecretsSettings:
-    for key in ("fernetKey", "postgresPassword"):
-        # An empty value is what `pulumi config set --secret key "$(kubectl ...)"` stores when kubectl failed;
-        # generating a new value then would lock the kept data out, so it is an error rather than "not set".
-        if reader.text(key) == "":
-            reader.fail(key, "''", f"is empty: set the value, or remove the key with `pulumi config rm {key}`")
     settings = SecretsSettings(
         fernet_key=reader.secret("fernetKey", fernet_keys),
         postgres_password=reader.secret("postgresPassword", secret_password),

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.settings import config_schema
+from components.settings import PROJECT_DIR, secret_keys
 from tools import harness, render
 from tools.harness import reveal, run_stack
 
 CLUSTER_SCOPED = {"Namespace", "ClusterIssuer", "ClusterRole", "ClusterRoleBinding", "IngressClass", "StorageClass"}
-STACKS = sorted(p.name.split(".")[1] for p in Path(".").glob("Pulumi.*.yaml"))
+STACKS = sorted(p.name.split(".")[1] for p in PROJECT_DIR.glob("Pulumi.*.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +93,7 @@ def test_should_render_every_stack_file_in_the_repo(stack: str, tmp_path: Path) 
 
 def test_should_have_a_valid_stand_in_for_every_secret_key() -> None:
     """A `secure:` value the render cannot decrypt is replaced; a generic stand-in would fail a key's validation."""
-    secret_keys = {key for key, declared in config_schema().items() if declared.get("secret")}
-    assert secret_keys <= set(harness.RENDER_PLACEHOLDERS), secret_keys - set(harness.RENDER_PLACEHOLDERS)
+    assert secret_keys() <= set(harness.RENDER_PLACEHOLDERS), secret_keys() - set(harness.RENDER_PLACEHOLDERS)
 
 
 def test_should_render_a_stack_whose_secrets_are_encrypted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from components.secrets import fernet_key_from_base64
-from components.settings import ConfigReader, SettingsError, read_settings
+from components.settings import ConfigReader, SecretsSettings, SettingsError, read_settings, secret_keys
 from tests.conftest import Run
 from tools.harness import Capture, is_secret, reveal
 
@@ -142,17 +142,10 @@ BAD_SECRETS = [
         "kept-password\n",
         "airflow:postgresPassword = (secret): must be a password without control characters (line breaks, tabs)",
     ),
-    (
-        "fernetKey",
-        "",
-        "airflow:fernetKey = '': is empty: set the value, or remove the key with `pulumi config rm fernetKey`",
-    ),
-    (
-        "postgresPassword",
-        "",
-        "airflow:postgresPassword = '': is empty: set the value, or remove the key with "
-        "`pulumi config rm postgresPassword`",
-    ),
+    *[
+        (key, "", f"airflow:{key} = '': is empty: set the value, or remove the key with `pulumi config rm {key}`")
+        for key in sorted(secret_keys())
+    ],
 ]
 
 
@@ -162,6 +155,14 @@ def test_should_name_the_key_and_rule_of_a_bad_secret_without_echoing_it(key: st
     assert problems == [message]
     if value:
         assert value.strip() not in str(problems), key
+
+
+def test_should_take_the_clis_unencrypted_empty_default_of_a_secret_as_unset() -> None:
+    """The CLI hands the program every declared default; an optional secret's is an unencrypted ""."""
+    config = {f"airflow:{key}": "" for key in secret_keys()}
+    settings = read_settings(ConfigReader(raw=config.get, is_secret=lambda key: False), "test")
+    assert settings.secrets == SecretsSettings(fernet_key=None, postgres_password=None)
+    assert (settings.postgres.external_url, settings.redis.external_url, settings.git_sync) == (None, None, None)
 
 
 @pytest.mark.parametrize("key", ["fernetKey", "postgresPassword"])

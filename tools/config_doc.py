@@ -10,15 +10,15 @@ import argparse
 import re
 import sys
 
-from components.settings import PROJECT_DIR, config_schema
+from components.settings import PROJECT_DIR, config_schema, secret_keys
 
 README = PROJECT_DIR / "README.md"
 START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
 BLOCK = re.compile(re.escape(START) + r"\n(.*?)" + re.escape(END), re.DOTALL)
 
 
-def default_text(declared: dict[str, object]) -> str:
-    if declared.get("secret"):
+def default_text(key: str, declared: dict[str, object]) -> str:
+    if key in secret_keys():
         return "(secret, unset)"
     default = declared.get("default")
     if isinstance(default, bool):
@@ -30,7 +30,7 @@ def table() -> str:
     rows = ["| Key | Type | Default | Description |", "| --- | --- | --- | --- |"]
     for key, declared in config_schema().items():
         description = str(declared.get("description", "")).replace("|", "\\|")
-        rows.append(f"| `{key}` | {declared.get('type', 'string')} | {default_text(declared)} | {description} |")
+        rows.append(f"| `{key}` | {declared.get('type', 'string')} | {default_text(key, declared)} | {description} |")
     return "\n".join(rows) + "\n"
 
 
