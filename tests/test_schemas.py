@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
+from components import tls_issuer
 from components.settings import PROJECT_DIR
-from tools import validate
+from tools import crd_schemas, validate
 from tools.harness import Capture
 from tools.validate import KUBERNETES_VERSIONS, Render, SchemaProblem, renders, validate_manifests, validate_object
 
@@ -129,8 +130,19 @@ def test_should_name_an_unnamed_object_by_its_pulumi_resource() -> None:
     assert [str(p) for p in found] == ["ConfigMap/airflow-config at dataa: unknown field [Kubernetes 1.37]"]
 
 
-def test_should_find_the_cert_manager_schemas_beside_the_repository() -> None:
-    assert PROJECT_DIR.parent / "shared" / "schemas" / "cert-manager-v1.21.1" == validate.CERT_MANAGER_SCHEMAS
+def test_should_read_the_cert_manager_crds_of_the_release_the_edge_installs_from_the_repository() -> None:
+    assert PROJECT_DIR / ".schemas" / f"cert-manager-{tls_issuer.CHART_VERSION}" == validate.CERT_MANAGER_SCHEMAS
+    assert crd_schemas.is_current(validate.CERT_MANAGER_SCHEMAS.name), "./test.sh installs them first"
+    source = crd_schemas.CRD_SETS[validate.CERT_MANAGER_SCHEMAS.name]
+    assert (source.module, source.version) == ("github.com/cert-manager/cert-manager", tls_issuer.CHART_VERSION)
+    assert sorted(p.name for p in validate.CERT_MANAGER_SCHEMAS.glob("*.yaml")) == [
+        "acme.cert-manager.io_challenges.yaml",
+        "acme.cert-manager.io_orders.yaml",
+        "cert-manager.io_certificaterequests.yaml",
+        "cert-manager.io_certificates.yaml",
+        "cert-manager.io_clusterissuers.yaml",
+        "cert-manager.io_issuers.yaml",
+    ]
     assert ("cert-manager.io/v1", "ClusterIssuer") in validate.crd_schemas()
     assert ("cert-manager.io/v1", "Certificate") in validate.crd_schemas()
 

@@ -4,7 +4,7 @@
 
 Kubernetes objects are checked against the OpenAPI schemas of the oldest and the newest Kubernetes minor this product
 supports (`KUBERNETES_VERSIONS`), as bundled by kubernetes-validate; cert-manager objects against the CRDs of the
-cert-manager release the edge installs (`../shared/schemas/cert-manager-v1.21.1/`, beside the repository). An object
+cert-manager release the edge installs (`.schemas/cert-manager-<version>/`, from `tools.crd_schemas`). An object
 whose kind has no schema is an error too, so a new kind cannot slip through unchecked.
 
 kubernetes-validate itself accepts unknown fields unless asked not to and stops at the first error; here its bundled
@@ -28,8 +28,9 @@ import jsonschema
 import yaml
 from referencing import Registry, Resource
 
-from components.settings import PROJECT_DIR
+from components import tls_issuer
 from tools.changed_stacks import all_stacks
+from tools.crd_schemas import schema_dir
 from tools.harness import Capture, run_program, run_stack
 from tools.render import manifest
 
@@ -38,10 +39,9 @@ from tools.render import manifest
 # offerings keep older minors longer. Within a GA API version fields are only added, so objects valid for both ends
 # are valid in between.
 KUBERNETES_VERSIONS = ("1.32", "1.37")
-# CI clones the repository with the team's shared material beside it.
-SHARED_DIR = PROJECT_DIR.parent / "shared"
-CERT_MANAGER_VERSION = "v1.21.1"
-CERT_MANAGER_SCHEMAS = SHARED_DIR / "schemas" / f"cert-manager-{CERT_MANAGER_VERSION}"
+# The CRDs of the very release TlsIssuer installs: a chart bump without its CRD set in tools.crd_schemas fails here.
+CERT_MANAGER_VERSION = tls_issuer.CHART_VERSION
+CERT_MANAGER_SCHEMAS = schema_dir(f"cert-manager-{CERT_MANAGER_VERSION}")
 DEFINITIONS_URI = "https://kubernetes.io/api/_definitions.json"
 OBJECT_META = f"{DEFINITIONS_URI}#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
@@ -189,7 +189,7 @@ def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     """(apiVersion, kind) -> JSON Schema of every served version of every cert-manager CRD."""
     if not CERT_MANAGER_SCHEMAS.is_dir():
         raise FileNotFoundError(
-            f"no cert-manager CRD schemas at {CERT_MANAGER_SCHEMAS}: the shared/ directory belongs beside the repository"
+            f"no cert-manager CRD schemas at {CERT_MANAGER_SCHEMAS}: install them with `python -m tools.crd_schemas`"
         )
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for path in sorted(CERT_MANAGER_SCHEMAS.glob("*.yaml")):
