@@ -51,7 +51,8 @@ def project_file() -> dict[str, Any]:
 
 
 def config_schema() -> dict[str, dict[str, Any]]:
-    schema: dict[str, dict[str, Any]] = project_file()["config"]
+    """This project's keys; Pulumi.yaml also sets a provider's config (`kubernetes:...`), which the program never reads."""
+    schema: dict[str, dict[str, Any]] = {key: declared for key, declared in project_file()["config"].items() if ":" not in key}
     return schema
 
 

@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from components.secrets import fernet_key_from_base64
-from components.settings import ConfigReader, SecretsSettings, SettingsError, read_settings, secret_keys
+from components.settings import ConfigReader, SecretsSettings, SettingsError, project_file, read_settings, secret_keys
 from tests.conftest import Run
 from tools.harness import Capture, is_secret, reveal
 
@@ -181,3 +181,9 @@ def test_should_refuse_a_postgres_password_for_an_external_database() -> None:
         "airflow:postgresPassword = (secret): is unused while airflow:externalDatabaseUrl is set (no in-cluster "
         "PostgreSQL): remove it with `pulumi config rm postgresPassword`"
     ]
+
+
+def test_should_have_the_kubernetes_provider_update_a_changed_secret_in_place() -> None:
+    """The Secrets have fixed names: a replacement (the provider's default for a data change) cannot create the new
+    object beside the old one, so a rotation would fail; in place, the pods roll by the secrets digest."""
+    assert project_file()["config"]["kubernetes:enableSecretMutable"] == {"value": True}

@@ -24,7 +24,7 @@ def cli_config_errors(project: dict[str, Any], stack: str, config: dict[str, Any
     declared: dict[str, Any] = project.get("config") or {}
     missing = sorted(
         key for key, schema in declared.items()
-        if "default" not in schema and "value" not in schema and f"{name}:{key}" not in config
+        if ":" not in key and "default" not in schema and "value" not in schema and f"{name}:{key}" not in config
     )
     if missing:
         quoted = [f"'{key}'" for key in missing]
@@ -32,13 +32,13 @@ def cli_config_errors(project: dict[str, Any], stack: str, config: dict[str, Any
         return [f"Stack '{stack}' is missing configuration value{'s' if len(missing) > 1 else ''} {listed}"]
     errors = []
     for key, schema in sorted(declared.items()):
-        value = config.get(f"{name}:{key}")
+        value = config.get(key if ":" in key else f"{name}:{key}")
         if value is None:
             continue
         secure = isinstance(value, dict) and set(value) == {"secure"}
         if schema.get("secret") and not secure:
             errors.append(f"Stack '{stack}' with configuration key '{key}' must be encrypted as it's secret")
-        elif not secure and not cli_accepts_type(schema.get("type", "string"), value):
+        elif "type" in schema and not secure and not cli_accepts_type(schema["type"], value):
             errors.append(f"Stack '{stack}' with configuration key '{key}' must be of type '{schema.get('type')}'")
     return errors
 
