@@ -4,6 +4,7 @@
       median of --runs each); target ratio <= 1.5
   (b) the number of resources and the critical path of the resource graph, beside the true data-dependency chain
   (c) wall time of the fast test tier, `pytest tests`; target under 60 s on 2 cores
+  (d) the real engine: e2e toolchain build times and the engine tier's preview/up/destroy, as last measured by `make e2e`
 
 Figures, not assertions: nothing here fails a build. Read bench/graph.py for what the true chain is and why.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import graph, suite, timing
+from bench import engine, graph, suite, timing
 from tools.harness import run_stack
 
 
@@ -71,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"< {suite.TARGET_SECONDS:.0f} s: {verdict(run.seconds < suite.TARGET_SECONDS and run.passed)}",
             )
         ]
+    rows += engine.rows()
     print(table(rows))
     print(f"\ntrue data-dependency chain ({len(graph.TRUE_CHAIN)} resources): " + " -> ".join(graph.TRUE_CHAIN))
     return 0

@@ -3,13 +3,14 @@
 # and random resource plugins, etcd, kube-apiserver, kube-controller-manager) plus the harness's
 # virtualenv into the cache named in cache.sh, skipping every piece already built at the pinned
 # version. Prints each piece's build time and the total. Heavy: make toolchain runs it niced.
+# `build-toolchain.sh [piece...]` builds only the pieces named (cache.sh lists them).
 set -euo pipefail
 # shellcheck source=e2e/cache.sh
 . "$(dirname "${BASH_SOURCE[0]}")/cache.sh"
 
 # Static binaries: they must run on any machine of this kind, whatever libc they were built on.
 export CGO_ENABLED=0
-mkdir -p "$E2E_BIN" "$E2E_CACHE/stamps" "$E2E_CACHE/src"
+mkdir -p "$E2E_BIN" "$E2E_CACHE/stamps" "$E2E_CACHE/src" "$E2E_CACHE/figures"
 
 # A committed wrapper module must require what versions.env pins, or the cache would be stamped
 # with a version it was not built from.
@@ -57,25 +58,13 @@ build_kubernetes() {
 }
 
 build_pulumi() {
-  local w=$E2E_CACHE/src/pulumi v=v$PULUMI_VERSION commit sdk
-  require_pin "$e2e_dir/toolchain/pulumi" github.com/pulumi/pulumi/pkg/v3 "$v"
-  # The language host is a module of its own that is never tagged: the release tag's commit is
-  # what pins it to the same release as the CLI.
-  commit=$(go list -m -json "github.com/pulumi/pulumi/pkg/v3@$v" |
-    sed -n 's/^\t\t"Hash": "\(.*\)",$/\1/p')
-  [ -n "$commit" ] || { echo "the module proxy gave no commit for pulumi $v" >&2; return 1; }
-  # Adding the language host changes go.mod, so that happens in a copy, not in the repo.
-  rm -rf "$w" && cp -r "$e2e_dir/toolchain/pulumi" "$w"
-  (cd "$w" &&
-    go get -tool "github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3@$commit" &&
-    go mod tidy &&
-    go build -trimpath -o "$E2E_BIN/" \
-      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$v" \
-      github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
-      github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3)
-  # The language host runs the program through this script, which it looks for beside itself.
-  sdk=$(cd "$w" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)
-  install -m 0755 "$sdk/python/cmd/pulumi-language-python-exec" "$E2E_BIN/"
+  local w=$e2e_dir/toolchain/pulumi v=v$PULUMI_VERSION
+  require_pin "$w" github.com/pulumi/pulumi/pkg/v3 "$v"
+  # Only the CLI: the Python language host's module is refused by the proxy, and e2e/language_host.py stands in
+  # for it (e2e/README.md says what that leaves uncovered).
+  (cd "$w" && go build -trimpath -o "$E2E_BIN/" \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$v" \
+    github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
 }
 
 # Builds a Pulumi provider the way its own Makefile does: go generate writes the embedded schema
@@ -89,36 +78,41 @@ build_provider() { # name module version source-dir
 
 build_resource_kubernetes() {
   local m=github.com/pulumi/pulumi-kubernetes/provider/v4 src=$E2E_CACHE/src/pulumi-kubernetes
-  copy_module "$m@v$PULUMI_KUBERNETES_VERSION" "$src"
-  build_provider kubernetes "$m" "$PULUMI_KUBERNETES_VERSION" "$src"
+  local sdk=github.com/pulumi/pulumi-kubernetes/sdk/v4
+  copy_module "$m@$KUBERNETES_PROVIDER_MODULE_VERSION" "$src"
+  # go.mod replaces the SDK module by ../sdk, which a module zip leaves out: the served SDK of the same
+  # release takes its place.
+  (cd "$src" && go mod edit -dropreplace "$sdk" && go get "$sdk@$KUBERNETES_PROVIDER_SDK_VERSION")
+  build_provider kubernetes "$m" "$KUBERNETES_PROVIDER_VERSION" "$src"
 }
 
+# pulumi-random's provider module is refused by the module proxy, so the plugin is built from
+# toolchain/random: terraform-provider-random bridged with a mapping of our own to the pulumi_random
+# SDK's tokens and property names. As pulumi-random's own build does, tfgen writes the schema and
+# bridge metadata that the plugin embeds, hence a writable copy of the module. The schema is also
+# left in share/ for the tests.
 build_resource_random() {
-  local m=github.com/pulumi/pulumi-random/provider/v4 src=$E2E_CACHE/src/pulumi-random
-  local shim=github.com/terraform-providers/terraform-provider-random/shim upstream
-  copy_module "$m@v$PULUMI_RANDOM_VERSION" "$src"
-  # go.mod replaces the shim module by ./shim, a nested module that module zips leave out. It
-  # only hands the upstream Terraform provider (an internal package, hence the shim's path under
-  # the upstream module's) to the bridge. The provider's go.mod already lists (and go.sum sums)
-  # every module the shim needs, and replaces the upstream with its fork, so the shim's go.mod
-  # need only require the upstream at the version the provider's go.mod names.
-  upstream=$(awk '$1 == "github.com/terraform-providers/terraform-provider-random" && $2 != "=>" {print $2}' \
-    "$src/go.mod" | head -n 1)
-  [ -n "$upstream" ] || { echo "$m: go.mod requires no upstream provider" >&2; return 1; }
-  mkdir -p "$src/shim"
-  printf 'module %s\n\ngo 1.24\n\nrequire github.com/terraform-providers/terraform-provider-random %s\n' \
-    "$shim" "$upstream" >"$src/shim/go.mod"
-  cat >"$src/shim/shim.go" <<'GO'
-package shim
-
-import (
-	tfpf "github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/terraform-providers/terraform-provider-random/internal/provider"
-)
-
-func NewProvider() tfpf.Provider { return provider.New() }
-GO
-  build_provider random "$m" "$PULUMI_RANDOM_VERSION" "$src"
+  local w=$e2e_dir/toolchain/random src=$E2E_CACHE/src/random ld tf want
+  local pkg=github.com/terraform-providers/terraform-provider-random/airflowe2e
+  local upstream=github.com/terraform-providers/terraform-provider-random
+  require_pin "$w" github.com/pulumi/pulumi-terraform-bridge/v3 "v$RANDOM_BRIDGE_VERSION"
+  require_pin "$w" "$upstream" "v$TF_RANDOM_VERSION"
+  want=0.0.0-tfrandom.${TF_RANDOM_VERSION##*-}.bridge.$RANDOM_BRIDGE_VERSION
+  if [ "$RANDOM_PLUGIN_VERSION" != "$want" ]; then
+    echo "versions.env: RANDOM_PLUGIN_VERSION must be $want to name the pins it is built from" >&2
+    return 1
+  fi
+  rm -rf "$src" && cp -r "$w" "$src"
+  ld="-s -w -X $pkg.Version=$RANDOM_PLUGIN_VERSION"
+  # tfgen reads the upstream's docs/ for the schema's descriptions; examples are skipped, their
+  # conversion from HCL would need the Pulumi CLI and its Terraform converter plugin.
+  (cd "$src" &&
+    go build -trimpath -ldflags "$ld" -o bin/ ./cmd/pulumi-tfgen-random &&
+    tf=$(go list -m -f '{{.Dir}}' "$upstream") &&
+    TF_RANDOM_DIR=$tf bin/pulumi-tfgen-random schema --skip-examples --out cmd/pulumi-resource-random &&
+    go build -trimpath -ldflags "$ld" -o "$E2E_BIN/" ./cmd/pulumi-resource-random)
+  mkdir -p "$E2E_CACHE/share"
+  cp "$src/cmd/pulumi-resource-random/schema.json" "$E2E_CACHE/share/random-schema.json"
 }
 
 # The harness's own virtualenv, from the interpreter .venv was made with, so both run one Python.
@@ -132,7 +126,9 @@ build_venv() {
 
 total_start=$SECONDS
 failed=()
-for piece in "${E2E_PIECES[@]}"; do
+[ $# -gt 0 ] || set -- "${E2E_PIECES[@]}"
+for piece in "$@"; do
+  piece_version "$piece" >/dev/null
   if piece_ready "$piece"; then
     echo "$piece $(piece_version "$piece"): cached"
     continue
@@ -147,6 +143,9 @@ for piece in "${E2E_PIECES[@]}"; do
   if [ $status -eq 0 ]; then
     piece_version "$piece" >"$E2E_CACHE/stamps/$piece"
     echo "$piece $(piece_version "$piece"): built in $((SECONDS - start)) s"
+    # bench reports these (bench/engine.py).
+    printf '%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$piece" "$(piece_version "$piece")" "$((SECONDS - start))" \
+      >>"$E2E_CACHE/figures/builds.tsv"
   else
     echo "$piece $(piece_version "$piece"): FAILED after $((SECONDS - start)) s" >&2
     failed+=("$piece")

@@ -18,8 +18,8 @@ piece_version() {
     etcd) echo "$ETCD_VERSION" ;;
     kubernetes) echo "$KUBERNETES_VERSION" ;;
     pulumi) echo "$PULUMI_VERSION" ;;
-    resource-kubernetes) echo "$PULUMI_KUBERNETES_VERSION" ;;
-    resource-random) echo "$PULUMI_RANDOM_VERSION" ;;
+    resource-kubernetes) echo "$KUBERNETES_PROVIDER_VERSION" ;;
+    resource-random) echo "$RANDOM_PLUGIN_VERSION" ;;
     venv) sha256sum "$e2e_dir/requirements.txt" | cut -c1-16 ;;
     *) echo "unknown toolchain piece: $1" >&2; return 1 ;;
   esac

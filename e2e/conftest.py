@@ -10,12 +10,11 @@ from pathlib import Path
 import kube
 import pytest
 from cluster import Cluster
-from layout import BIN, CERT_MANAGER_CRDS, VERSIONS
-from pulumi_cli import Pulumi
+from layout import BIN, CERT_MANAGER_CRDS, VENV
+from pulumi_cli import Pulumi, install_language_host
 
 CLUSTER_BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager")
-PULUMI_BINARIES = ("pulumi", "pulumi-language-python", "pulumi-language-python-exec",
-                   "pulumi-resource-kubernetes", "pulumi-resource-random")
+PULUMI_BINARIES = ("pulumi", "pulumi-resource-kubernetes", "pulumi-resource-random")
 
 
 def require_binaries(names) -> None:
@@ -90,11 +89,11 @@ def objects(api):
 def pulumi_factory(cluster, tmp_path_factory):
     """Makes a Pulumi CLI logged in to a fresh file backend, for a project directory."""
     require_binaries(PULUMI_BINARIES)
+    language_host = install_language_host(tmp_path_factory.mktemp("language-host"), VENV)
 
     def make(project_dir: Path) -> Pulumi:
-        p = Pulumi(BIN, tmp_path_factory.mktemp("pulumi-home"), project_dir, cluster.kubeconfig)
-        # test_harness checks that these are the versions the SDKs in .venv ask for.
-        p.setup({"kubernetes": VERSIONS["PULUMI_KUBERNETES_VERSION"], "random": VERSIONS["PULUMI_RANDOM_VERSION"]})
+        p = Pulumi(BIN, language_host, tmp_path_factory.mktemp("pulumi-home"), project_dir, cluster.kubeconfig)
+        p.setup()
         return p
 
     return make

@@ -12,4 +12,6 @@ VENV = REPO / ".venv"
 # run.sh passes the cache's bin directory; the fallback mirrors cache.sh for a bare pytest run.
 BIN = Path(os.environ.get("AIRFLOW_E2E_BIN") or Path(
     os.environ.get("AIRFLOW_E2E_CACHE") or Path.home() / ".cache" / "airflow-e2e") / "bin")
+# The engine tier's timings of its last run, which `python -m bench` reports.
+ENGINE_FIGURES = BIN.parent / "figures" / "engine.json"
 VERSIONS = dict(re.findall(r"^(\w+)=(\S+)$", (E2E / "versions.env").read_text(), re.M))

@@ -1,5 +1,6 @@
 """The real Pulumi CLI, isolated in a temporary directory: its own PULUMI_HOME, a local file backend,
-a passphrase secrets provider, and only the plugins built into the toolchain cache."""
+a passphrase secrets provider, the plugins built into the toolchain cache as ambient plugins on PATH, and
+language_host.py standing in for the Python language host."""
 
 from __future__ import annotations
 
@@ -31,9 +32,21 @@ def stage_project(source: Path, dest: Path, virtualenv: Path) -> Path:
     return dest
 
 
+def install_language_host(directory: Path, virtualenv: Path) -> Path:
+    """Puts `pulumi-language-python` in directory: language_host.py on the project's interpreter. `exec` keeps the
+    CLI its parent, which language_host.py watches."""
+    directory.mkdir(parents=True, exist_ok=True)
+    host = directory / "pulumi-language-python"
+    stand_in = Path(__file__).with_name("language_host.py")
+    host.write_text(f"#!/bin/sh\nexec '{virtualenv / 'bin' / 'python'}' '{stand_in}' \"$@\"\n")
+    host.chmod(0o755)
+    return directory
+
+
 @dataclass
 class Pulumi:
     bin_dir: Path
+    language_host_dir: Path
     home: Path
     project_dir: Path
     kubeconfig: Path
@@ -44,7 +57,9 @@ class Pulumi:
                # The harness runs in its own virtualenv; the program must not inherit it.
                if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
         env.update(
-            PATH=f"{self.bin_dir}{os.pathsep}{env.get('PATH', '')}",
+            # The resource plugins are not the versions the SDKs ask for (versions.env says why): found on PATH,
+            # the engine uses them whatever their version, and warns.
+            PATH=os.pathsep.join([str(self.language_host_dir), str(self.bin_dir), env.get("PATH", "")]),
             PULUMI_HOME=str(self.home),
             PULUMI_CONFIG_PASSPHRASE=PASSPHRASE,
             # Every plugin comes from the toolchain cache; a download attempt would be a failure.
@@ -66,15 +81,11 @@ class Pulumi:
                 f"--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-6000:]}")
         return result
 
-    def setup(self, plugins: dict[str, str]) -> None:
-        """Logs in to a file backend under home, installs the resource plugins from their binaries,
-        and creates the stack."""
+    def setup(self) -> None:
+        """Logs in to a file backend under home and creates the stack."""
         state = self.home / "state"
         state.mkdir(parents=True)
         self.run("login", f"file://{state}")
-        for name, version in plugins.items():
-            self.run("plugin", "install", "resource", name, version,
-                     "--file", str(self.bin_dir / f"pulumi-resource-{name}"))
         self.run("stack", "init", self.stack, "--secrets-provider", "passphrase")
 
     @property

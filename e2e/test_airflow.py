@@ -3,14 +3,18 @@ changed and destroyed. The tests run in file order and each builds on the state 
 
 from __future__ import annotations
 
+import base64
 import json
+import re
+import time
+from collections.abc import Iterator
 
 import kube
 import pytest
 from cluster import eventually
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
-from layout import REPO, VENV
+from layout import ENGINE_FIGURES, REPO, VENV
 from pulumi_cli import Pulumi, stage_project
 from stack_config import CONFIG, DOMAIN, EXPECTED_KINDS, NAMESPACE
 
@@ -18,17 +22,35 @@ SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
 # The step ops the engine itself does not count as changes (--expect-no-changes): a read is the
 # lookup of the existing ingress controller's Service.
 NO_CHANGE_OPS = {"same", "read", "discard", "read-replacement"}
+SECRETS_DIGEST = "airflow.pulumi.io/secrets-digest"
 # Every test here reads the one stack, even those that only look at the cluster.
 pytestmark = pytest.mark.usefixtures("stack")
 
 
+ENGINE_TIMINGS: dict[str, float] = {}
+
+
+def timed(label: str, command, *args):
+    """Runs command(*args), recording its wall time under label for bench (the first run of a label counts)."""
+    start = time.monotonic()
+    result = command(*args)
+    ENGINE_TIMINGS.setdefault(label, round(time.monotonic() - start, 2))
+    return result
+
+
 @pytest.fixture(scope="module")
-def stack(pulumi_factory, tmp_path_factory) -> Pulumi:
+def stack(pulumi_factory, tmp_path_factory, figures) -> Iterator[Pulumi]:
     project = stage_project(REPO, tmp_path_factory.mktemp("project") / "airflow", VENV)
     pulumi = pulumi_factory(project)
     pulumi.set_config(CONFIG)
-    pulumi.up()
-    return pulumi
+    timed("first preview", pulumi.run, "preview")
+    timed("up", pulumi.up)
+    ENGINE_TIMINGS["resources"] = len(pulumi.export())
+    yield pulumi
+    figures.append("engine: " + ", ".join(f"{k} {v}" for k, v in ENGINE_TIMINGS.items()))
+    ENGINE_FIGURES.parent.mkdir(parents=True, exist_ok=True)
+    ENGINE_FIGURES.write_text(json.dumps({"measured": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                          **ENGINE_TIMINGS}, indent=1) + "\n")
 
 
 def reveal(value):
@@ -80,6 +102,20 @@ def owned(objects: kube.Objects, owner: dict, api_version: str = "v1", kind: str
 
 
 def test_preview_right_after_up_is_clean(stack):
+    timed("no-op preview", stack.run, "preview", "--expect-no-changes")
+
+
+def test_refresh_right_after_up_finds_no_drift(stack):
+    """What the program sends is what the cluster keeps: no field the API server defaults or rewrites shows as a
+    change when the state is read back. The first refresh changes one thing, the engine's and not the program's:
+    `up` stores a resource the program only reads (the existing ingress controller's Service, `Service.get`)
+    without inputs, and its first refresh records them. From then on refreshes and previews find nothing."""
+    first = stack.run("refresh", "--yes", "--diff").stdout
+    # The text names each updated resource in its step and again in the summary of changes.
+    updated = sorted(set(re.findall(r"~ [\w:/.-]+: \(update\)\s*\[id=[^\]]*\]\s*\[urn=([^\]]+)\]", first)))
+    assert [urn.rsplit("::", 1)[-1] for urn in updated] == ["ingress-controller-service"], first[-4000:]
+    assert [r.get("external") for r in stack.export() if r["urn"] == updated[0]] == [True]
+    stack.run("refresh", "--yes", "--diff", "--expect-no-changes")
     stack.run("preview", "--expect-no-changes")
 
 
@@ -119,11 +155,22 @@ def test_ingress_serves_the_domain_through_the_existing_class_and_issuer(objects
     assert objects.get("cert-manager.io/v1", "ClusterIssuer", issuer), f"no ClusterIssuer {issuer}"
 
 
-def test_outputs_name_the_domain_and_the_load_balancer(stack):
+def test_outputs_name_the_domain_the_load_balancer_and_the_login(stack, objects):
     outputs = stack.outputs()
-    assert outputs["url"].startswith(f"https://{DOMAIN}"), outputs["url"]
-    # Read from the existing controller's Service status, which the harness wrote.
-    assert outputs["loadBalancerAddress"] == kube.LOAD_BALANCER_IP, outputs
+    password = outputs.pop("adminPassword")
+    assert outputs == {
+        "namespace": NAMESPACE,
+        "url": f"https://{DOMAIN}",
+        # Read from the existing controller's Service status, which the harness wrote.
+        "loadBalancerAddress": kube.LOAD_BALANCER_IP,
+        "issuer": "airflow-e2e-self-signed",
+        "ingressNamespace": kube.INGRESS_NAMESPACE,
+        "workerLogsVolume": "10Gi per worker on the cluster's default StorageClass; a claim is kept on scale-down and "
+                            "kept with the StatefulSet",
+        "adminUser": "admin",
+    }
+    assert re.fullmatch(r"[A-Za-z0-9]{24}", password), "a generated 24-character password"
+    assert secret_value(objects, "airflow-secrets", "admin-password") == password
 
 
 def test_namespace_enforces_the_restricted_pod_security_level(api, objects):
@@ -211,11 +258,73 @@ def test_raising_workers_adds_a_logs_claim_and_lowering_keeps_it(stack, api, obj
     stack.run("preview", "--expect-no-changes")
 
 
+def airflow_workloads(objects: kube.Objects) -> dict[str, dict]:
+    """Every Airflow Deployment and StatefulSet (not the database or broker), by kind/name."""
+    return {f"{w['kind']}/{w['metadata']['name']}": w
+            for kind in ("Deployment", "StatefulSet") for w in in_namespace(objects, "apps/v1", kind)
+            if w["metadata"]["name"].startswith("airflow-")
+            and SECRETS_DIGEST in w["spec"]["template"]["metadata"].get("annotations", {})}
+
+
+def secrets_digests(objects: kube.Objects) -> dict[str, str]:
+    return {name: w["spec"]["template"]["metadata"]["annotations"][SECRETS_DIGEST]
+            for name, w in airflow_workloads(objects).items()}
+
+
+def secret_value(objects: kube.Objects, name: str, key: str) -> str:
+    return base64.b64decode(objects.get("v1", "Secret", name, NAMESPACE)["data"][key]).decode()
+
+
+def test_replacing_a_generated_secret_rolls_every_airflow_pod(stack, objects):
+    """README, Rotating a secret: `pulumi up --replace` with the URN of secrets-jwt-secret; the pods roll."""
+    before = secrets_digests(objects)
+    assert {"Deployment/airflow-api-server", "Deployment/airflow-scheduler", "Deployment/airflow-dag-processor",
+            "Deployment/airflow-triggerer", "StatefulSet/airflow-worker"} <= set(before), sorted(before)
+    old_jwt = secret_value(objects, "airflow-secrets", "jwt-secret")
+    [urn] = [r["urn"] for r in stack.export() if r["urn"].endswith("::secrets-jwt-secret")]
+    stack.run("up", "--yes", "--skip-preview", "--replace", urn)
+    assert secret_value(objects, "airflow-secrets", "jwt-secret") != old_jwt
+    after = secrets_digests(objects)
+    assert set(after) == set(before)
+    assert [name for name in before if after[name] == before[name]] == [], "these pods did not roll"
+    stack.run("preview", "--expect-no-changes")
+
+
+def test_a_fernet_key_rotation_through_the_cli_rolls_the_pods_and_refuses_mistakes(stack, objects):
+    """README, Rotating a secret: `pulumi config set --secret fernetKey "$NEW,$OLD"`, `pulumi up`. The optional
+    secret key, set encrypted by the real CLI, is what the program reads; a plain or empty value stops the preview
+    with the settings' message and changes nothing."""
+    old = secret_value(objects, "airflow-secrets", "fernet-key")
+    new = base64.urlsafe_b64encode(bytes(range(32))).decode()
+    before = secrets_digests(objects)
+
+    stack.run("config", "set", "fernetKey", new)
+    refused = stack.run("preview", check=False)
+    assert refused.returncode != 0
+    assert ("airflow:fernetKey = (plain text): must be stored encrypted: pulumi config set --secret fernetKey ..."
+            in refused.stdout + refused.stderr), refused.stdout[-3000:]
+    assert new not in refused.stdout + refused.stderr, "the plain-text key was echoed"
+    stack.run("config", "set", "--secret", "fernetKey", "")
+    refused = stack.run("preview", check=False)
+    assert ("airflow:fernetKey = '': is empty: set the value, or remove the key with `pulumi config rm fernetKey`"
+            in refused.stdout + refused.stderr), refused.stdout[-3000:]
+
+    stack.run("config", "set", "--secret", "fernetKey", f"{new},{old}")
+    stack.up()
+    assert secret_value(objects, "airflow-secrets", "fernet-key") == f"{new},{old}"
+    after = secrets_digests(objects)
+    assert [name for name in before if after[name] == before[name]] == [], "these pods did not roll"
+    stack.run("config", "set", "--secret", "fernetKey", new)
+    stack.up()
+    assert secret_value(objects, "airflow-secrets", "fernet-key") == new
+    stack.run("preview", "--expect-no-changes")
+
+
 def test_destroy_removes_everything_but_the_retained(stack, objects):
     resources = kubernetes_objects(stack)
     worker = worker_statefulset(objects)["metadata"]["name"]
     claims = logs_claims(objects, worker)
-    stack.run("destroy", "--yes")
+    timed("destroy", stack.run, "destroy", "--yes")
     # Objects the stack only read (external) or marks retainOnDelete must outlive it.
     kept = [r for r in resources if r.get("external") or r.get("retainOnDelete")]
     for r in kept:

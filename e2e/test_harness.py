@@ -9,9 +9,10 @@ import textwrap
 
 import pytest
 from cluster import LOOPBACK, eventually
+from conftest import require_binaries
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
-from layout import VENV, VERSIONS
+from layout import BIN, VENV, VERSIONS
 
 SKIP_AWAIT = {"pulumi.com/skipAwait": "true"}
 
@@ -42,15 +43,56 @@ def restricted_namespace(api, name: str) -> str:
     return name
 
 
-def test_toolchain_pins_match_the_sdks_in_venv():
-    """Plugins are installed under the versions.env versions; the SDKs must ask for exactly those,
-    and the CLI must be the SDK's release."""
+def test_toolchain_pins_state_the_gap_to_the_sdks_in_venv():
+    """The module proxy serves neither the CLI release of the SDK in .venv nor the plugin versions its SDKs ask
+    for; versions.env pins what it serves, and the engine runs those plugins as ambient ones. This states each gap, so
+    that a pin which closes one (and the workaround it needs) is noticed here."""
     site = next((VENV / "lib").glob("python3*/site-packages"))
     asked = {pkg: json.loads((site / f"pulumi_{pkg}" / "pulumi-plugin.json").read_text())["version"]
              for pkg in ("kubernetes", "random")}
     [sdk] = [d.name.removesuffix(".dist-info").split("-")[1] for d in site.glob("pulumi-*.dist-info")]
     assert asked == {"kubernetes": VERSIONS["PULUMI_KUBERNETES_VERSION"], "random": VERSIONS["PULUMI_RANDOM_VERSION"]}
-    assert sdk == VERSIONS["PULUMI_VERSION"]
+    assert sdk == VERSIONS["PULUMI_SDK_VERSION"]
+    wanted_and_built = {
+        "pulumi": (sdk, VERSIONS["PULUMI_VERSION"]),
+        "kubernetes": (asked["kubernetes"], VERSIONS["KUBERNETES_PROVIDER_VERSION"]),
+        "random": (asked["random"], VERSIONS["RANDOM_PLUGIN_VERSION"]),
+    }
+    assert wanted_and_built == {
+        "pulumi": ("3.272.0", "3.274.1"),
+        "kubernetes": ("4.34.2", "4.25.0"),
+        "random": ("4.21.4", "0.0.0-tfrandom.f8d869dc98d9.bridge.3.137.0"),
+    }
+
+
+def test_cli_reports_its_pinned_release():
+    require_binaries(("pulumi",))
+    version = subprocess.run([str(BIN / "pulumi"), "version"], capture_output=True, text=True, check=True)
+    assert version.stdout.strip() == f"v{VERSIONS['PULUMI_VERSION']}"
+
+
+# What components/secrets.py registers and reads: the bridged random plugin must serve these under the SDK's names.
+RANDOM_USED = {
+    "random:index/randomPassword:RandomPassword": ({"length", "special"}, {"result"}),
+    "random:index/randomBytes:RandomBytes": ({"length"}, {"base64"}),
+}
+
+
+def test_bridged_random_plugin_serves_the_sdks_resources_under_its_names():
+    """toolchain/random maps terraform-provider-random to pulumi_random's tokens and properties by hand: every
+    resource of the SDK in .venv is in the plugin's schema, and the ones the program uses take the inputs it sets
+    and give the outputs it reads, secret where the SDK marks them secret."""
+    require_binaries(("pulumi-resource-random",))
+    schema = json.loads((BIN.parent / "share" / "random-schema.json").read_text())
+    sdk = next((VENV / "lib").glob("python3*/site-packages")) / "pulumi_random"
+    sdk_tokens = set(re.findall(r"'(random:index/\w+:\w+)'", "".join(p.read_text() for p in sdk.glob("*.py"))))
+    assert len(sdk_tokens) == 10, sorted(sdk_tokens)
+    assert set(schema["resources"]) == sdk_tokens
+    for token, (inputs, outputs) in RANDOM_USED.items():
+        resource = schema["resources"][token]
+        assert inputs <= set(resource["inputProperties"]), token
+        assert outputs <= set(resource["properties"]), token
+        assert all(resource["properties"][name].get("secret") for name in outputs), token
 
 
 def test_control_plane_listens_on_loopback_only(cluster):
