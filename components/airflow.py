@@ -80,6 +80,8 @@ class DagsSource:
     """Value of AIRFLOW__CORE__DAGS_FOLDER."""
     addons: kube.PodAddons = field(default_factory=kube.PodAddons)
     """Volumes, mounts and containers for the pods that parse or run DAGs (dag-processor, triggerer, workers)."""
+    dag_processor_env: Mapping[str, str] = field(default_factory=dict)
+    """Airflow settings of the dag-processor that suit where the DAGs come from (how often it lists the folder)."""
 
 
 # DAGs baked into the image, at the image's own DAGs folder: the source when no git repository is configured.
@@ -281,6 +283,7 @@ class AirflowCore(pulumi.ComponentResource):
                 parses_dags=True,
                 grooms_logs=True,
                 liveness=job_check_probe("DagProcessorJob"),
+                env=[k8s.core.v1.EnvVarArgs(name=name, value=value) for name, value in args.dags.dag_processor_env.items()],
             ),
             Process(
                 component="triggerer",

@@ -3,8 +3,9 @@
 Owns the Secret with the git credentials (an SSH private key and the known_hosts file, or an HTTPS token; none for a
 public HTTPS repository). Exposes what a pod needs to use them: a one-time init container, so that the DAGs are on disk
 before Airflow first parses, the git-sync sidecar that keeps them current, the volumes, the read-only mount for the
-Airflow containers, and the DAGs folder; `dags_source` bundles them for AirflowCore, which adds them to the pods that
-parse DAGs (dag-processor, triggerer, workers). It does not own those pods, nor the network policy that must let
+Airflow containers, the DAGs folder, and how often the dag-processor lists that folder (derived from the sync period,
+so that a pushed DAG shows up within a period); `dags_source` bundles them for AirflowCore, which adds them to the pods
+that parse DAGs (dag-processor, triggerer, workers). It does not own those pods, nor the network policy that must let
 git-sync reach the git host (TCP 22, or the SSH URL's port; 443 for HTTPS; DNS).
 
 Who can read the key. The credentials volume has mode 0440, not the 0400 of the seed article: the Airflow pods set
@@ -62,6 +63,17 @@ class GitSyncArgs:
     """Repository, revision, credentials, image and resources."""
     image_pull_policy: str
     """Pull policy of the git-sync image."""
+
+
+def dag_processor_refresh(interval: int) -> dict[str, str]:
+    """How often the dag-processor lists the synced folder. Airflow 3 sees a new or deleted DAG file only when it
+    lists a bundle's files (every 300 s by default); a changed file is re-parsed as soon as its mtime is newer than
+    its last parse, which a new git-sync worktree always gives."""
+    return {
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": str(interval),
+        # Whether a listing is due is checked every 5 s by default: never less often than the listing itself.
+        "AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL": str(min(interval, 5)),
+    }
 
 
 class GitSync(pulumi.ComponentResource):
@@ -173,6 +185,7 @@ class GitSync(pulumi.ComponentResource):
                 init_containers=[self.init_container],
                 sidecars=[self.sidecar],
             ),
+            dag_processor_env=dag_processor_refresh(settings.dag_refresh_interval),
         )
         self.register_outputs({"dags_folder": self.dags_folder})
 

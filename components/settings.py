@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import re
 import struct
 from collections.abc import Callable
@@ -823,6 +824,8 @@ class GitSyncSettings:
     """Folder of the DAGs inside the repository, relative, without a trailing '/'; empty for the root."""
     period: str
     """Time between syncs, a Go duration such as 10s."""
+    dag_refresh_interval: int
+    """Seconds between the dag-processor's listings of the DAGs folder: the configured value, or the period's."""
     depth: int
     """Commits fetched; 0 is the whole history."""
     max_failures: int
@@ -909,12 +912,18 @@ def repository_sub_path(raw: str) -> str:
     return path
 
 
+def duration_seconds(raw: str) -> Decimal:
+    return sum(
+        (Decimal(number) * DURATION_SECONDS[unit] for number, _, unit in re.findall(r"(\d+(\.\d+)?)(ms|s|m|h)", raw)),
+        Decimal(0),
+    )
+
+
 def sync_period(raw: str) -> str:
     rule = "must be a duration from 1s to 24h such as 10s, 1m or 1m30s (units ms, s, m, h)"
     if not GO_DURATION.match(raw):
         raise ValueError(rule)
-    seconds = sum(Decimal(number) * DURATION_SECONDS[unit] for number, _, unit in re.findall(r"(\d+(\.\d+)?)(ms|s|m|h)", raw))
-    if not 1 <= seconds <= 86400:
+    if not 1 <= duration_seconds(raw) <= 86400:
         raise ValueError(rule)
     return raw
 
@@ -1067,6 +1076,7 @@ def read_git_sync(reader: ConfigReader) -> GitSyncSettings | None:
     ref = reader.read("gitSyncRef", git_ref)
     sub_path = reader.read("gitSyncSubPath", repository_sub_path)
     period = reader.read("gitSyncPeriod", sync_period)
+    dag_refresh_interval = reader.read("gitSyncDagRefreshInterval", integer_between(0, 86400))
     depth = reader.read("gitSyncDepth", integer_between(0, 1_000_000))
     max_failures = reader.read("gitSyncMaxFailures", integer_between(-1, 1000))
     image = reader.read("gitSyncImage", image_reference)
@@ -1087,6 +1097,7 @@ def read_git_sync(reader: ConfigReader) -> GitSyncSettings | None:
                 ("gitSyncToken", "(secret)", token),
                 ("gitSyncUsername", shown_username, username),
                 ("gitSyncKnownHosts", shown_known_hosts, lines),
+                ("gitSyncDagRefreshInterval", str(dag_refresh_interval), dag_refresh_interval),
             ):
                 if value:
                     reader.fail(key, shown, unused)
@@ -1137,6 +1148,8 @@ def read_git_sync(reader: ConfigReader) -> GitSyncSettings | None:
         ref=ref,
         sub_path=sub_path,
         period=period,
+        # Airflow takes whole seconds; rounding up keeps the listing no more frequent than the sync.
+        dag_refresh_interval=dag_refresh_interval or math.ceil(duration_seconds(period)),
         depth=depth,
         max_failures=max_failures,
         image=image,

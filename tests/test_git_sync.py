@@ -203,6 +203,49 @@ def test_should_read_the_dags_from_the_image_when_no_repository_is_set(default_r
             assert env_of(airflow)["AIRFLOW__CORE__DAGS_FOLDER"] == "/opt/airflow/dags", f"{kind}/{name} {airflow['name']}"
 
 
+def test_should_leave_the_dag_processors_refresh_at_airflows_default_for_image_dags(default_run: Capture) -> None:
+    processor = container(pod_spec(default_run, "Deployment", "airflow-dag-processor"), "dag-processor")
+    refresh = {k for k in env_of(processor) if k.startswith("AIRFLOW__DAG_PROCESSOR__")}
+    assert refresh == set(), "the image's DAGs never change while the pod runs"
+
+
+# --- how soon a pushed DAG shows up ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("period", "interval", "refresh", "check"),
+    [
+        ("30s", 0, "30", "5"),
+        ("10s", 0, "10", "5"),
+        ("1m30s", 0, "90", "5"),
+        ("2s", 0, "2", "2"),
+        ("1500ms", 0, "2", "2"),
+        ("10s", 600, "600", "5"),
+    ],
+)
+def test_should_list_the_synced_folder_as_often_as_git_sync_syncs(
+    run: Run, period: str, interval: int, refresh: str, check: str
+) -> None:
+    """Airflow 3 sees a new or deleted DAG file only when it lists the folder (every 300 s by default)."""
+    capture = run(**HTTPS_ONLY, gitSyncPeriod=period, gitSyncDagRefreshInterval=interval)
+
+    def refresh_env(airflow: dict[str, Any]) -> dict[str, str]:
+        return {k: v for k, v in env_of(airflow).items() if k.startswith("AIRFLOW__DAG_PROCESSOR__")}
+
+    processor = container(pod_spec(capture, "Deployment", "airflow-dag-processor"), "dag-processor")
+    assert refresh_env(processor) == {
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": refresh,
+        "AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL": check,
+    }, f"period {period}, interval {interval}"
+    others = [
+        f"{kind}/{name} {airflow['name']}"
+        for kind, name in PARSING_PODS + OTHER_PODS
+        for airflow in airflow_containers(pod_spec(capture, kind, name))
+        if (name, airflow["name"]) != ("airflow-dag-processor", "dag-processor") and refresh_env(airflow)
+    ]
+    assert others == [], "only the dag-processor lists the folder"
+
+
 # --- the containers -------------------------------------------------------------------------------------------------
 
 
@@ -665,6 +708,21 @@ BAD_INPUTS = [
             "as printed by ssh-keyscan"
         ],
         id="known_hosts garbage",
+    ),
+    pytest.param(
+        {"gitSyncDagRefreshInterval": 60},
+        {},
+        [
+            "airflow:gitSyncDagRefreshInterval = 60: is set, but airflow:gitSyncRepository is empty (the DAGs come from the "
+            "image): set both or neither"
+        ],
+        id="refresh interval without repository",
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncDagRefreshInterval": 86401},
+        {},
+        ["airflow:gitSyncDagRefreshInterval = '86401': must be a whole number from 0 to 86400"],
+        id="refresh interval too long",
     ),
     pytest.param(
         {**HTTPS_ONLY, "gitSyncPeriod": "10"}, {}, [f"airflow:gitSyncPeriod = '10': {PERIOD_RULE}"], id="period without unit"
