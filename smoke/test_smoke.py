@@ -209,15 +209,21 @@ class Rendered:
         return jobs[0]
 
 
-@pytest.fixture(scope="module")
-def rendered(database: Database, broker: str) -> Rendered:
-    """Every object the program would create, its external database and broker being the loopback servers."""
+def render(database: Database, broker: str, *settings: str) -> Rendered:
+    """Every object the program would create with these `key=value` settings, its external database and broker
+    being the loopback servers."""
     result = subprocess.run(
-        [PROJECT_PYTHON, REPO / "smoke" / "render_env.py", database.url, broker],
+        [PROJECT_PYTHON, REPO / "smoke" / "render_env.py", database.url, broker, *settings],
         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, f"the render failed:\n{result.stderr[-4000:]}"
     return Rendered({(o["kind"], o["metadata"]["name"]): o for o in json.loads(result.stdout)})
+
+
+@pytest.fixture(scope="module")
+def rendered(database: Database, broker: str) -> Rendered:
+    """The program with the defaults: the DAGs from the image."""
+    return render(database, broker)
 
 
 @dataclass
