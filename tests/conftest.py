@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import pytest
 
@@ -44,3 +45,18 @@ def run() -> Run:
         )
 
     return runner
+
+
+def fail_a_skip_where_every_tier_must_run(report: pytest.TestReport) -> None:
+    """Where every tier must run (.ci/run sets AIRFLOW_REQUIRE_TIERS), a skipped test fails, with its reason: a
+    missing scanner must not pass CI silently. A developer's run may skip, and says why."""
+    if report.skipped and os.environ.get("AIRFLOW_REQUIRE_TIERS") and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped where every tier must run (AIRFLOW_REQUIRE_TIERS): {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    fail_a_skip_where_every_tier_must_run(outcome.get_result())  # type: ignore[attr-defined]

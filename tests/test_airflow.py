@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import re
@@ -12,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from components.airflow import API_SERVICE_NAME, SECRETS_DIGEST_ANNOTATION
+from components.airflow import API_SERVICE_NAME, SECRETS_DIGEST_ANNOTATION, secrets_digest
+from components.worker_logs import POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_EXCEPTION_REASON
 from tests.conftest import Run
 from tools.harness import Capture, is_secret, reveal
 
@@ -81,6 +83,40 @@ def migration_script(capture: Capture) -> str:
 @pytest.mark.parametrize(("name", "args"), DEPLOYMENTS.items())
 def test_should_run_each_airflow_3_process_as_a_deployment(default_run: Capture, name: str, args: list[str]) -> None:
     assert main_container(default_run, "Deployment", name)["args"] == args, name
+
+
+def test_should_give_the_worker_statefulset_exactly_this_spec(default_run: Capture) -> None:
+    """Parallel: workers are interchangeable, so a scale-up starts them all at once (OrderedReady would wait for each
+    to be Ready); the claims are kept on scale-down and destroy."""
+    spec = {k: v for k, v in default_run.object("StatefulSet", "airflow-worker")["spec"].items() if k != "template"}
+    assert spec == {
+        "replicas": 1,
+        "serviceName": "airflow-worker",
+        "podManagementPolicy": "Parallel",
+        "selector": {"matchLabels": {"app.kubernetes.io/name": "airflow", "app.kubernetes.io/component": "worker"}},
+        "persistentVolumeClaimRetentionPolicy": {"whenScaled": "Retain", "whenDeleted": "Retain"},
+        "volumeClaimTemplates": [
+            {
+                "metadata": {
+                    "name": "logs",
+                    "labels": {
+                        "app.kubernetes.io/part-of": "airflow",
+                        "app.kubernetes.io/name": "airflow",
+                        "app.kubernetes.io/managed-by": "pulumi",
+                        "app.kubernetes.io/component": "worker-logs",
+                    },
+                },
+                "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "10Gi"}}},
+            }
+        ],
+    }
+
+
+def test_should_give_the_migration_job_half_an_hour_and_six_retries(default_run: Capture) -> None:
+    """A migration of a big metadatabase takes minutes; the deadline stops a hung one (a lock held by a pod of the
+    old version) from blocking `pulumi up` for ever."""
+    spec = {k: v for k, v in migration_job(default_run)["spec"].items() if k != "template"}
+    assert spec == {"activeDeadlineSeconds": 1800, "backoffLimit": 6}
 
 
 def test_should_run_celery_workers_as_a_statefulset_behind_their_headless_service(default_run: Capture) -> None:
@@ -172,6 +208,29 @@ def test_should_restart_every_airflow_workload_when_the_secret_changes(run: Run)
         assert first[name] != second[name], name
 
 
+SECRET_DATA = {
+    "sql-alchemy-conn": "postgresql+psycopg2://airflow:a@db:5432/airflow",
+    "broker-url": "redis://:b@broker:6379/0",
+    "fernet-key": "c",
+    "api-secret-key": "d",
+    "jwt-secret": "e",
+    "admin-password": "f",
+}
+
+
+@pytest.mark.parametrize("changed", sorted(SECRET_DATA))
+def test_should_change_the_digest_with_any_one_value_of_the_secret(changed: str) -> None:
+    """Every key counts: a rotated broker password must roll the pods as surely as a new database URL."""
+
+    async def both() -> tuple[str, str]:
+        before = await secrets_digest(SECRET_DATA, "key").future()
+        after = await secrets_digest({**SECRET_DATA, changed: SECRET_DATA[changed] + "-rotated"}, "key").future()
+        return str(before), str(after)
+
+    before, after = asyncio.run(both())
+    assert before != after, changed
+
+
 def test_should_give_every_airflow_workload_the_same_digest_for_the_same_config(run: Run, default_run: Capture) -> None:
     again = digests(run())
     assert again == digests(default_run)
@@ -195,7 +254,10 @@ def test_should_reveal_no_secret_value_in_the_digest(run: Run) -> None:
 
 
 @pytest.mark.parametrize(("kind", "name"), LONG_RUNNING)
-def test_should_show_the_digest_in_previews_as_plain_text(default_run: Capture, kind: str, name: str) -> None:
+def test_should_keep_the_digest_and_the_job_name_unsecret_so_a_diff_shows_them(
+    default_run: Capture, kind: str, name: str
+) -> None:
+    """A preview of an existing stack then names the pods that roll and the Job that runs again."""
     [workload] = [
         r
         for r in default_run.kubernetes_objects()
@@ -212,7 +274,7 @@ def test_should_keep_the_worker_pod_annotations_of_worker_logs(run: Run) -> None
         "annotations"
     ]
     assert SECRETS_DIGEST_ANNOTATION in annotations, "airflow-worker"
-    assert len(annotations) >= 2, "airflow-worker: the Pod Security exception annotation is kept"
+    assert annotations[POD_SECURITY_EXCEPTION_ANNOTATION] == POD_SECURITY_EXCEPTION_REASON, "airflow-worker"
 
 
 def test_should_not_pass_the_admin_password_as_an_argument(default_run: Capture) -> None:

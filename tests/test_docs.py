@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from components.settings import config_schema
+from components.settings import PROJECT_DIR, config_schema
 from tools import config_doc
 
 
 def test_should_document_exactly_the_keys_pulumi_yaml_declares() -> None:
-    documented = set(re.findall(r"^\| `([A-Za-z]+)` \|", config_doc.documented_table(Path("README.md").read_text()), re.M))
+    table = config_doc.documented_table((PROJECT_DIR / "README.md").read_text())
+    documented = set(re.findall(r"^\| `([A-Za-z]+)` \|", table, re.M))
     declared = set(config_schema())
     assert documented == declared, {"undocumented": declared - documented, "not declared": documented - declared}
 
 
 def test_should_keep_the_reference_identical_to_the_generated_one() -> None:
-    assert config_doc.documented_table(Path("README.md").read_text()) == config_doc.table(), (
+    assert config_doc.documented_table((PROJECT_DIR / "README.md").read_text()) == config_doc.table(), (
         "README.md's configuration reference is stale: run `python -m tools.config_doc --write`"
     )
 
@@ -27,18 +27,18 @@ def test_should_give_every_key_a_description() -> None:
 
 
 def test_should_name_the_deploy_and_test_commands_that_exist() -> None:
-    readme = Path("README.md").read_text()
+    readme = (PROJECT_DIR / "README.md").read_text()
     setup = readme.split("## Set up", 1)[1].split("\n## ", 1)[0]
     commands = re.findall(r"```sh\n(.*?)\n```", setup, re.S)
     assert commands == ["./deploy.sh dev", "./test.sh"]
     for script in ("deploy.sh", "test.sh"):
-        assert Path(script).stat().st_mode & 0o111, script
-    assert "./test.sh" in Path(".ci/run").read_text()
+        assert (PROJECT_DIR / script).stat().st_mode & 0o111, script
+    assert "./test.sh" in (PROJECT_DIR / ".ci" / "run").read_text()
 
 
 def test_should_document_every_stack_output() -> None:
-    exported = set(re.findall(r'pulumi\.export\("([A-Za-z]+)"', Path("__main__.py").read_text()))
-    outputs_line = Path("README.md").read_text().split("Stack outputs:", 1)[1].split("\n\n", 1)[0]
+    exported = set(re.findall(r'pulumi\.export\("([A-Za-z]+)"', (PROJECT_DIR / "__main__.py").read_text()))
+    outputs_line = (PROJECT_DIR / "README.md").read_text().split("Stack outputs:", 1)[1].split("\n\n", 1)[0]
     documented = set(re.findall(r"`([A-Za-z]+)`", outputs_line))
     assert exported
     assert exported == documented, {"undocumented": exported - documented, "not exported": documented - exported}

@@ -159,6 +159,9 @@ def test_should_take_the_issuer_annotation_from_the_issuers_output(default_run: 
     ingress = default_run.one("kubernetes:networking.k8s.io/v1:Ingress", "ui-ingress")
     issuer = default_run.one("kubernetes:cert-manager.io/v1:ClusterIssuer", "tls-issuer")
     assert issuer.urn in ingress.dependencies, "ui-ingress"
+    issuer_name = issuer.plain_inputs["metadata"]["name"]
+    assert issuer_name == "airflow-self-signed", "tls-issuer"
+    assert ingress.plain_inputs["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == issuer_name, "ui-ingress"
 
 
 def test_should_be_a_valid_ingress_for_kubernetes_1_37(default_run: Capture) -> None:

@@ -77,6 +77,34 @@ def test_should_set_the_chart_value(default_run: Capture, path: str, expected: o
     assert value_at(release_of(default_run)["values"], path) == expected, f"{RELEASE} values.{path}"
 
 
+def test_should_set_exactly_these_chart_values(default_run: Capture) -> None:
+    """The whole table: a value added or changed (HSTS preload, which commits the domain to browsers' lists for
+    months) must show up here rather than slip into a release."""
+    assert release_of(default_run)["values"] == {
+        "fullnameOverride": "ingress-nginx",
+        "controller": {
+            "image": {
+                "runAsNonRoot": True,
+                "seccompProfile": {"type": "RuntimeDefault"},
+                "allowPrivilegeEscalation": False,
+                "readOnlyRootFilesystem": False,
+            },
+            "config": {
+                "hsts": "true",
+                "hsts-max-age": "31536000",
+                "hsts-include-subdomains": "false",
+                "hsts-preload": "false",
+                "ssl-redirect": "true",
+            },
+            "service": {"type": "LoadBalancer"},
+            "ingressClassResource": {"name": "nginx", "controllerValue": "k8s.io/ingress-nginx-nginx"},
+            "ingressClass": "nginx",
+            "metrics": {"enabled": False},
+            "allowSnippetAnnotations": False,
+        },
+    }, RELEASE
+
+
 def test_should_leave_admission_webhooks_to_the_chart(default_run: Capture) -> None:
     assert "admissionWebhooks" not in release_of(default_run)["values"]["controller"], RELEASE
 

