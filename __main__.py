@@ -4,6 +4,7 @@ import pulumi
 
 from components import kube
 from components.airflow import IMAGE_DAGS, AirflowCore, AirflowCoreArgs, AirflowSecretValues
+from components.disruption_budgets import DisruptionBudgets, DisruptionBudgetsArgs
 from components.git_sync import GitSync, GitSyncArgs
 from components.ingress import AirflowIngress, AirflowIngressArgs, https_url, ui_host
 from components.ingress_controller import IngressController, IngressControllerArgs
@@ -37,20 +38,24 @@ namespace_name = namespace.metadata.name
 
 secrets = AirflowSecrets("secrets", AirflowSecretsArgs(settings.secrets))
 
+# The in-cluster services' component labels, for the disruption budgets.
+service_components: list[str] = []
 if settings.postgres.external_url is not None:
     database_url = settings.postgres.external_url
 else:
-    database_url = Postgres(
+    postgres = Postgres(
         "postgres",
         PostgresArgs(namespace_name, secrets.postgres_password, settings.postgres, settings.image_pull_policy),
-    ).connection_url
+    )
+    database_url = postgres.connection_url
+    service_components.append(postgres.component)
 
 if settings.redis.external_url is not None:
     broker_url = settings.redis.external_url
 else:
-    broker_url = Redis(
-        "redis", RedisArgs(namespace_name, secrets.redis_password, settings.redis, settings.image_pull_policy)
-    ).broker_url
+    redis = Redis("redis", RedisArgs(namespace_name, secrets.redis_password, settings.redis, settings.image_pull_policy))
+    broker_url = redis.broker_url
+    service_components.append(redis.component)
 
 worker_logs = WorkerLogs(
     "worker-logs",
@@ -112,6 +117,9 @@ airflow = AirflowCore(
         worker_storage=worker_logs.storage,
     ),
 )
+
+if settings.disruption_budgets:
+    DisruptionBudgets("disruption-budgets", DisruptionBudgetsArgs(namespace_name, service_components + airflow.components))
 
 ui = AirflowIngress(
     "ui",

@@ -70,6 +70,7 @@ SECRETS_DIGEST_ANNOTATION = "airflow.pulumi.io/secrets-digest"
 # Domain separation: the digest's key is also Airflow's API secret key, which signs other things with HMAC.
 SECRETS_DIGEST_CONTEXT = b"airflow.pulumi.io/secrets-digest\n"
 MIGRATION_JOB_PREFIX = "airflow-db-migrate-"
+WORKER_COMPONENT = "worker"
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,8 @@ class AirflowCore(pulumi.ComponentResource):
     api_service_name: pulumi.Output[str]
     """Name of the api-server Service (the UI, the REST API and the execution API)."""
     api_service_port: int
+    components: list[str]
+    """The component label of each Airflow workload's pods (for the disruption budgets)."""
     """Port of that Service."""
 
     def __init__(self, name: str, args: AirflowCoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -300,6 +303,7 @@ class AirflowCore(pulumi.ComponentResource):
             self._deployment(process)
         self._workers(settings)
 
+        self.components = [process.component for process in processes] + [WORKER_COMPONENT]
         self.api_service_name = api_service.metadata.name
         self.api_service_port = API_PORT
         self.register_outputs({"api_service_name": self.api_service_name, "api_service_port": self.api_service_port})
@@ -509,7 +513,7 @@ class AirflowCore(pulumi.ComponentResource):
         )
 
     def _workers(self, settings: Settings) -> None:
-        component = "worker"
+        component = WORKER_COMPONENT
         storage = self._args.worker_storage
         # Tasks write their temporary files here. Past the limit the kubelet evicts the whole pod and kills every task
         # running in it, so give room for ordinary big temp files (downloads, sorts, exports); still bounded, so a

@@ -48,6 +48,8 @@ class Postgres(pulumi.ComponentResource):
 
     connection_url: pulumi.Output[str]
     """SQLAlchemy URL of the database, with credentials (secret)."""
+    component: str
+    """The component label of its pod (for the disruption budgets)."""
 
     def __init__(self, name: str, args: PostgresArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow:index:Postgres", name, None, opts)
@@ -169,4 +171,5 @@ class Postgres(pulumi.ComponentResource):
                 "postgresql+psycopg2://{0}:{1}@{2}:{3}/{4}", USER, url_password, host, PORT, DATABASE
             )
         )
+        self.component = COMPONENT
         self.register_outputs({"connection_url": self.connection_url})

@@ -58,6 +58,8 @@ class Redis(pulumi.ComponentResource):
 
     broker_url: pulumi.Output[str]
     """Celery broker URL with the password (secret)."""
+    component: str
+    """The component label of its pod (for the disruption budgets)."""
 
     def __init__(self, name: str, args: RedisArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow:index:Redis", name, None, opts)
@@ -165,4 +167,5 @@ class Redis(pulumi.ComponentResource):
 
         host = pulumi.Output.concat(service.metadata.name, ".", service.metadata.namespace, ".svc")
         self.broker_url = pulumi.Output.secret(pulumi.Output.format("redis://:{0}@{1}:{2}/0", args.password, host, PORT))
+        self.component = COMPONENT
         self.register_outputs({"broker_url": self.broker_url})

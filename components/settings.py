@@ -335,6 +335,7 @@ class Settings:
     dag_processor: ProcessSettings
     triggerer: ProcessSettings
     worker: ProcessSettings
+    disruption_budgets: bool
     migrations: Resources
     postgres: PostgresSettings
     redis: RedisSettings
@@ -442,6 +443,7 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
         dag_processor=read_process(reader, "dagProcessor"),
         triggerer=read_process(reader, "triggerer"),
         worker=read_process(reader, "worker", max_replicas=100),
+        disruption_budgets=reader.read("disruptionBudgets", parse_bool),
         migrations=read_resources(reader, "migrations"),
         postgres=PostgresSettings(
             external_url=reader.secret("externalDatabaseUrl", database_url),

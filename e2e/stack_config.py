@@ -20,4 +20,5 @@ CONFIG = {
 }
 # The kinds the program creates whatever its options (DESIGN.md): a test that finds none of one
 # would otherwise pass on an empty stack.
-EXPECTED_KINDS = {"Namespace", "Secret", "Service", "Deployment", "StatefulSet", "Job", "Ingress", "ClusterIssuer"}
+EXPECTED_KINDS = {"Namespace", "Secret", "Service", "Deployment", "StatefulSet", "Job", "Ingress", "ClusterIssuer",
+                  "PodDisruptionBudget"}
