@@ -1056,8 +1056,8 @@ def check_ssh_host_keys(
                 "gitSyncKnownHosts",
                 shown,
                 f"is required for {name}, which has no built-in host key (only {', '.join(BUILT_IN_HOST_KEYS)} have): "
-                f"compare the fingerprints of `{scan} | ssh-keygen -lf -` with those its operator publishes, then "
-                f"`{scan} | pulumi config set gitSyncKnownHosts`",
+                f"`{scan} > known_hosts`, compare the fingerprints of `ssh-keygen -lf known_hosts` with those its "
+                "operator publishes, then set the keys you checked: `pulumi config set gitSyncKnownHosts < known_hosts`",
             )
         else:
             reader.fail(

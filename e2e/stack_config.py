@@ -18,7 +18,7 @@ CONFIG = {
     "domain": DOMAIN,
     "workerReplicas": 1,
 }
-# The kinds the program creates whatever its options (DESIGN.md): a test that finds none of one
+# The kinds the program creates with this configuration: a test that finds none of one
 # would otherwise pass on an empty stack.
 EXPECTED_KINDS = {"Namespace", "Secret", "Service", "Deployment", "StatefulSet", "Job", "Ingress", "ClusterIssuer",
                   "PodDisruptionBudget"}

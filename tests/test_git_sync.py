@@ -449,18 +449,18 @@ UNVERIFIABLE_HOSTS = [
         "git@git.example.com:o/r.git",
         "",
         "airflow:gitSyncKnownHosts = '': is required for git.example.com, which has no built-in host key (only "
-        "github.com, gitlab.com, bitbucket.org have): compare the fingerprints of `ssh-keyscan git.example.com | "
-        "ssh-keygen -lf -` with those its operator publishes, then `ssh-keyscan git.example.com | pulumi config set "
-        "gitSyncKnownHosts`",
+        "github.com, gitlab.com, bitbucket.org have): `ssh-keyscan git.example.com > known_hosts`, compare the "
+        "fingerprints of `ssh-keygen -lf known_hosts` with those its operator publishes, then set the keys you checked: "
+        "`pulumi config set gitSyncKnownHosts < known_hosts`",
         id="unknown host",
     ),
     pytest.param(
         "ssh://git@github.com:2222/o/r.git",
         "",
         "airflow:gitSyncKnownHosts = '': is required for [github.com]:2222, which has no built-in host key (only "
-        "github.com, gitlab.com, bitbucket.org have): compare the fingerprints of `ssh-keyscan -p 2222 github.com | "
-        "ssh-keygen -lf -` with those its operator publishes, then `ssh-keyscan -p 2222 github.com | pulumi config set "
-        "gitSyncKnownHosts`",
+        "github.com, gitlab.com, bitbucket.org have): `ssh-keyscan -p 2222 github.com > known_hosts`, compare the "
+        "fingerprints of `ssh-keygen -lf known_hosts` with those its operator publishes, then set the keys you checked: "
+        "`pulumi config set gitSyncKnownHosts < known_hosts`",
         id="known host on another port",
     ),
     pytest.param(
