@@ -63,7 +63,8 @@ TRIGGERER_LOG_PORT = 8794
 # pod, record a stable DNS name instead: see WorkerLogs.)
 TRIGGERER_HOSTNAME_CALLABLE = "airflow.utils.net.get_host_ip_address"
 # A worker on warm shutdown finishes its running tasks first; give them this long before SIGKILL.
-WORKER_GRACE_SECONDS = 600
+# Cluster autoscalers keep a node whose pods use local storage (the workers' emptyDirs) unless told the pod may go.
+SAFE_TO_EVICT_ANNOTATION = "cluster-autoscaler.kubernetes.io/safe-to-evict"
 # Pods read the Secret through secretKeyRef, so a changed Secret alone changes no pod template and restarts nothing.
 # This annotation carries a keyed digest of the Secret's data: a change of any value rolls every Airflow workload.
 SECRETS_DIGEST_ANNOTATION = "airflow.pulumi.io/secrets-digest"
@@ -552,13 +553,16 @@ class AirflowCore(pulumi.ComponentResource):
                 pod_management_policy="Parallel",
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=kube.selector_labels(component)),
                 template=k8s.core.v1.PodTemplateSpecArgs(
-                    metadata=self._pod_metadata(component, storage.pod_annotations),
+                    metadata=self._pod_metadata(
+                        component,
+                        {**storage.pod_annotations, SAFE_TO_EVICT_ANNOTATION: str(settings.worker_safe_to_evict).lower()},
+                    ),
                     spec=self._pod_spec(
                         component,
                         main,
                         addons,
                         settings.worker.resources,
-                        grace_seconds=WORKER_GRACE_SECONDS,
+                        grace_seconds=settings.worker_termination_grace_period,
                         fs_group=storage.fs_group,
                     ),
                 ),

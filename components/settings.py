@@ -335,6 +335,10 @@ class Settings:
     dag_processor: ProcessSettings
     triggerer: ProcessSettings
     worker: ProcessSettings
+    worker_termination_grace_period: int
+    """Seconds a stopping worker gets to finish its running tasks."""
+    worker_safe_to_evict: bool
+    """Whether a cluster autoscaler may evict a worker to remove its node."""
     disruption_budgets: bool
     migrations: Resources
     postgres: PostgresSettings
@@ -443,6 +447,8 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
         dag_processor=read_process(reader, "dagProcessor"),
         triggerer=read_process(reader, "triggerer"),
         worker=read_process(reader, "worker", max_replicas=100),
+        worker_termination_grace_period=reader.read("workerTerminationGracePeriod", integer_between(30, 86400)),
+        worker_safe_to_evict=reader.read("workerSafeToEvict", parse_bool),
         disruption_budgets=reader.read("disruptionBudgets", parse_bool),
         migrations=read_resources(reader, "migrations"),
         postgres=PostgresSettings(

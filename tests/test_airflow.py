@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from components.airflow import API_SERVICE_NAME, SECRETS_DIGEST_ANNOTATION, secrets_digest
+from components.airflow import API_SERVICE_NAME, SAFE_TO_EVICT_ANNOTATION, SECRETS_DIGEST_ANNOTATION, secrets_digest
 from components.worker_logs import POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_EXCEPTION_REASON
-from tests.conftest import Run
+from tests.conftest import Run, settings_problems
 from tools.harness import Capture, is_secret, reveal
 
 DEPLOYMENTS = {
@@ -339,6 +339,43 @@ def test_should_ping_this_celery_worker_for_liveness(default_run: Capture) -> No
 def test_should_let_workers_finish_tasks_on_shutdown(default_run: Capture) -> None:
     assert env_of(main_container(default_run, "StatefulSet", "airflow-worker"))["DUMB_INIT_SETSID"] == "0"
     assert pod_spec(default_run, "StatefulSet", "airflow-worker")["terminationGracePeriodSeconds"] == 600
+
+
+@pytest.mark.parametrize(("grace", "safe_to_evict", "annotation"), [(3600, True, "true"), (30, False, "false")])
+def test_should_take_the_workers_grace_period_and_eviction_from_settings(
+    run: Run, grace: int, safe_to_evict: bool, annotation: str
+) -> None:
+    capture = run(workerTerminationGracePeriod=grace, workerSafeToEvict=safe_to_evict)
+    assert pod_spec(capture, "StatefulSet", "airflow-worker")["terminationGracePeriodSeconds"] == grace
+    worker_annotations = capture.object("StatefulSet", "airflow-worker")["spec"]["template"]["metadata"]["annotations"]
+    assert worker_annotations[SAFE_TO_EVICT_ANNOTATION] == annotation
+
+
+def test_should_let_a_cluster_autoscaler_evict_workers_by_default(default_run: Capture) -> None:
+    annotations = default_run.object("StatefulSet", "airflow-worker")["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["cluster-autoscaler.kubernetes.io/safe-to-evict"] == "true", "the annotation's name is the autoscaler's"
+    others = [
+        name
+        for kind, name in LONG_RUNNING
+        if name != "airflow-worker"
+        and SAFE_TO_EVICT_ANNOTATION in default_run.object(kind, name)["spec"]["template"]["metadata"]["annotations"]
+    ]
+    assert others == [], "only the workers opt in"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        (
+            "workerTerminationGracePeriod",
+            "10",
+            "airflow:workerTerminationGracePeriod = '10': must be a whole number from 30 to 86400",
+        ),
+        ("workerSafeToEvict", "maybe", "airflow:workerSafeToEvict = 'maybe': must be true or false"),
+    ],
+)
+def test_should_refuse_a_bad_worker_shutdown_setting(key: str, value: str, message: str) -> None:
+    assert settings_problems({f"airflow:{key}": value}) == [message]
 
 
 def test_should_expose_the_api_server_under_the_seed_service_name(default_run: Capture) -> None:
