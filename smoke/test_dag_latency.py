@@ -36,13 +36,11 @@ from test_smoke import (  # noqa: F401  (fixtures: pytest finds them by name in 
     broker,
     containers,
     database,
-    get,
     migrations,
-    post_json,
     pytestmark,
     render,
 )
-from test_task_run import Cluster, start, stop_all
+from test_task_run import Cluster, signed_in, start, stop_all
 
 # Any https URL: the repository is never contacted, the render only needs DAGs from git.
 REPOSITORY = "https://git.example.com/airflow-dags.git"
@@ -203,16 +201,7 @@ def deployment(
     try:
         processes["dag-processor"] = (start(processor, []), processor.log)
         processes["api-server"] = (start(api, ["--host", "127.0.0.1", "--port", str(api_port)]), api.log)
-        url = f"http://127.0.0.1:{api_port}"
-        cluster = Cluster(url, "", processes)
-        wait_until(cluster, "the api-server is healthy", SERVER_START_TIMEOUT,
-                   lambda: _healthy(url))  # fmt: skip
-        secret = rendered.objects[("Secret", "airflow-secrets")]["stringData"]
-        job = rendered.migration_job["spec"]["template"]["spec"]["containers"][0]
-        admin = next(e["value"] for e in job["env"] if e["name"] == "ADMIN_USERNAME")
-        status, body = post_json(f"{url}/auth/token", {"username": admin, "password": str(secret["admin-password"])})
-        assert status == 201, f"POST /auth/token answered {status}: {body}"
-        cluster = Cluster(url, body["access_token"], processes)
+        cluster = signed_in(rendered, api_port, processes)
         # Warm: the dag-processor is up and has parsed what the first sync published.
         wait_until(cluster, f"{SEED_DAG} is served", SERVER_START_TIMEOUT,
                    lambda: cluster.call("GET", f"/api/v2/dags/{SEED_DAG}")[0] == 200)  # fmt: skip
@@ -221,13 +210,6 @@ def deployment(
     finally:
         emulator.stop()
         stop_all([p for p, _ in processes.values()])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return get(f"{url}/api/v2/monitor/health")[0] == 200
-    except OSError:
-        return False
 
 
 def wait_until(cluster: Cluster, what: str, timeout: float, check: Any) -> float:

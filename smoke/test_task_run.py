@@ -155,26 +155,31 @@ def cluster(
             # The worker serves its task logs there, the api-server fetches them from there.
             container.env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"] = str(log_port)
             processes[name] = (start(container, extra), container.log)
-        secret = rendered.objects[("Secret", "airflow-secrets")]["stringData"]
-        job = rendered.migration_job["spec"]["template"]["spec"]["containers"][0]
-        admin = next(e["value"] for e in job["env"] if e["name"] == "ADMIN_USERNAME")
-        url = f"http://127.0.0.1:{api_port}"
-        partial = Cluster(url, "", processes)
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            partial.assert_running()
-            try:
-                if get(f"{url}/api/v2/monitor/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, f"the api-server was not healthy in time:\n{partial.logs()}"
-            time.sleep(1)
-        status, body = post_json(f"{url}/auth/token", {"username": admin, "password": str(secret["admin-password"])})
-        assert status == 201, f"POST /auth/token as {admin} answered {status}: {body}"
-        yield Cluster(url, body["access_token"], processes)
+        yield signed_in(rendered, api_port, processes)
     finally:
         stop_all([p for p, _ in processes.values()])
+
+
+def signed_in(rendering: Any, port: int, processes: dict[str, tuple[subprocess.Popen[Any], Path]]) -> Cluster:
+    """The started processes, once the api-server is healthy, with a token for the rendered admin account."""
+    secret = rendering.objects[("Secret", "airflow-secrets")]["stringData"]
+    job = rendering.migration_job["spec"]["template"]["spec"]["containers"][0]
+    admin = next(e["value"] for e in job["env"] if e["name"] == "ADMIN_USERNAME")
+    url = f"http://127.0.0.1:{port}"
+    partial = Cluster(url, "", processes)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while True:
+        partial.assert_running()
+        try:
+            if get(f"{url}/api/v2/monitor/health")[0] == 200:
+                break
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, f"the api-server was not healthy in time:\n{partial.logs()}"
+        time.sleep(1)
+    status, body = post_json(f"{url}/auth/token", {"username": admin, "password": str(secret["admin-password"])})
+    assert status == 201, f"POST /auth/token as {admin} answered {status}: {body}"
+    return Cluster(url, body["access_token"], processes)
 
 
 def wait_for(cluster: Cluster, what: str, timeout: float, check: Any) -> Any:
