@@ -62,7 +62,6 @@ TRIGGERER_LOG_PORT = 8794
 # emptyDir and is only read while the trigger runs, i.e. while that IP is the pod's. (Workers, whose logs outlive the
 # pod, record a stable DNS name instead: see WorkerLogs.)
 TRIGGERER_HOSTNAME_CALLABLE = "airflow.utils.net.get_host_ip_address"
-# A worker on warm shutdown finishes its running tasks first; give them this long before SIGKILL.
 # Cluster autoscalers keep a node whose pods use local storage (the workers' emptyDirs) unless told the pod may go.
 SAFE_TO_EVICT_ANNOTATION = "cluster-autoscaler.kubernetes.io/safe-to-evict"
 # Pods read the Secret through secretKeyRef, so a changed Secret alone changes no pod template and restarts nothing.
@@ -201,9 +200,9 @@ class AirflowCore(pulumi.ComponentResource):
     api_service_name: pulumi.Output[str]
     """Name of the api-server Service (the UI, the REST API and the execution API)."""
     api_service_port: int
+    """Port of that Service."""
     components: list[str]
     """The component label of each Airflow workload's pods (for the disruption budgets)."""
-    """Port of that Service."""
 
     def __init__(self, name: str, args: AirflowCoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow:index:AirflowCore", name, None, opts)

@@ -7,7 +7,7 @@ change of it in a new SDK shows here first), and runs the project's `__main__.py
 runs its own command lines (`pulumi preview`, `up`, `refresh`, `destroy`, `stack output`) with its config
 validation, engine, state, diff and providers, and the program runs under the real SDK and engine.
 
-What it does not cover, being no part of the real language host's code: the project's `runtime.options`
+What it does not cover, being the real language host's own work: the project's `runtime.options`
 (creating the virtualenv and installing requirements.txt, `pulumi install`), `pulumi about`'s dependency listing,
 and policy packs. The harness starts it with the project's `.venv` interpreter, the virtualenv those options name.
 
