@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from components.settings import PROJECT_DIR, config_schema
 from tools import config_doc
@@ -42,3 +43,42 @@ def test_should_document_every_stack_output() -> None:
     documented = set(re.findall(r"`([A-Za-z]+)`", outputs_line))
     assert exported
     assert exported == documented, {"undocumented": exported - documented, "not exported": documented - exported}
+
+
+MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def heading_anchors(markdown: str) -> set[str]:
+    """The anchors GitHub gives a file's headings: lower-case, punctuation dropped, spaces to hyphens."""
+    headings = re.findall(r"^#+ (.+)$", re.sub(r"```.*?```", "", markdown, flags=re.S), re.M)
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-") for heading in headings}
+
+
+def broken_links(document: Path) -> list[str]:
+    broken = []
+    for target in MARKDOWN_LINK.findall(document.read_text()):
+        if re.match(r"^[a-z]+:", target):
+            continue  # an external address: not checked offline
+        path, _, anchor = target.partition("#")
+        linked = (document.parent / path) if path else document
+        if not linked.exists():
+            broken.append(f"{target}: no such file")
+        elif anchor and anchor not in heading_anchors(linked.read_text()):
+            broken.append(f"{target}: no such heading")
+    return broken
+
+
+def test_should_link_only_to_files_and_headings_that_exist() -> None:
+    documents = [p for p in PROJECT_DIR.rglob("*.md") if not {".venv", ".checkov-venv", "node_modules"} & set(p.parts)]
+    assert len(documents) >= 5, documents
+    assert {str(p.relative_to(PROJECT_DIR)): broken_links(p) for p in documents if broken_links(p)} == {}
+
+
+def test_should_report_a_missing_file_and_a_missing_heading(tmp_path: Path) -> None:
+    (tmp_path / "other.md").write_text("# Other page\n\n## Data, upgrades and `pulumi destroy`\n")
+    document = tmp_path / "page.md"
+    document.write_text(
+        "[a](other.md) [b](other.md#data-upgrades-and-pulumi-destroy) [c](#top) [d](gone.md) [e](other.md#nowhere) "
+        "[f](https://example.com/x)\n\n# Top\n"
+    )
+    assert broken_links(document) == ["gone.md: no such file", "other.md#nowhere: no such heading"]
