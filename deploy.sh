@@ -21,4 +21,8 @@ fi
 # Creates .venv and installs requirements.txt into it (Pulumi.yaml names the virtualenv).
 pulumi install
 pulumi stack select --create "$stack"
+# Say which cluster this goes to before `pulumi up` asks for confirmation: the stack's kubernetes:context, else the
+# kubeconfig's current one.
+echo "deploy.sh: stack $stack -> kube context $(.venv/bin/python -m tools.kube_context \
+  "$(pulumi config get kubernetes:context --stack "$stack" 2>/dev/null || true)")" >&2
 exec pulumi up --stack "$stack" "$@"
