@@ -138,6 +138,8 @@ NetworkPolicies(
     "network-policies",
     NetworkPoliciesArgs(
         namespace=namespace_name,
+        dns_namespace=settings.dns_namespace,
+        dns_pod_labels=settings.dns_pod_labels,
         ingress_namespace=ingress_controller.namespace,
         git_port=settings.git_sync.repository.port if settings.git_sync is not None else None,
         acme_http01=edge.issuer_kind.is_acme,

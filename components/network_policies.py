@@ -7,13 +7,15 @@ the two sides cannot disagree; and, with a Let's Encrypt issuer, one for cert-ma
 are additive: an operator whose DAGs must reach other systems adds a policy that selects the worker pods
 (`app.kubernetes.io/component: worker`) and allows that egress; nothing here changes.
 
-It takes the edge's namespace, the issuer's kind, the DAG repository's port and the external database's and broker's
-ports as inputs, and the component labels and ports from the components' constants; it creates no workload. A CNI
-without NetworkPolicy support ignores all of it.
+It takes the edge's namespace, the issuer's kind, the DAG repository's port, the external database's and broker's
+ports and where the cluster's DNS pods run (`dnsNamespace`, `dnsPodLabels`) as inputs, and the component labels and
+ports from the components' constants; it creates no workload. It needs a CNI that enforces NetworkPolicies (Calico,
+Cilium, the managed offerings' policy add-ons); one without support ignores all of it, and the namespace is then open.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import pulumi
@@ -39,9 +41,6 @@ BROKER_CLIENTS = (SCHEDULER, WORKER)
 # The processes that read DAG files (AirflowCore's `parses_dags`): where git-sync runs when DAGs come from git.
 DAG_READERS = (DAG_PROCESSOR, TRIGGERER, WORKER)
 DNS_PORT = 53
-# CoreDNS keeps kube-dns's label and namespace in every mainstream distribution (kubeadm, kind, k3s, EKS, GKE, AKS).
-DNS_NAMESPACE = "kube-system"
-DNS_POD_LABELS = {"k8s-app": "kube-dns"}
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 # cert-manager (v1.21, `pkg/issuer/acme/http`) runs an HTTP-01 solver pod per challenge in the Challenge's namespace,
 # which is the Ingress's, so this one; it labels the pod so and listens on this port, behind a Service the ingress
@@ -75,6 +74,10 @@ class NetworkPoliciesArgs:
 
     namespace: pulumi.Input[str]
     """Namespace of Airflow, its database and its broker: the one the policies guard."""
+    dns_namespace: str
+    """Namespace of the cluster's DNS pods, which every pod may reach on port 53."""
+    dns_pod_labels: Mapping[str, str]
+    """Labels of the cluster's DNS pods."""
     ingress_namespace: pulumi.Input[str] | None = None
     """Namespace of the ingress controller that forwards to the api-server; None when nothing does."""
     git_port: int | None = None
@@ -145,9 +148,9 @@ class NetworkPolicies(pulumi.ComponentResource):
                         to=[
                             k8s.networking.v1.NetworkPolicyPeerArgs(
                                 namespace_selector=k8s.meta.v1.LabelSelectorArgs(
-                                    match_labels={NAMESPACE_NAME_LABEL: DNS_NAMESPACE}
+                                    match_labels={NAMESPACE_NAME_LABEL: args.dns_namespace}
                                 ),
-                                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=DNS_POD_LABELS),
+                                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=dict(args.dns_pod_labels)),
                             )
                         ],
                         ports=[

@@ -113,6 +113,20 @@ def dns_label(raw: str) -> str:
     return raw
 
 
+LABEL_NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+# An optional DNS-subdomain prefix and a slash, then the name.
+LABEL_KEY = re.compile(rf"^({DNS_SUBDOMAIN.pattern[1:-1]}/)?{LABEL_NAME}$")
+LABEL_VALUE = re.compile(rf"^({LABEL_NAME})?$")
+LABEL_SELECTOR_RULE = "must be comma-separated key=value labels such as k8s-app=kube-dns (Kubernetes label syntax)"
+
+
+def label_selector(raw: str) -> dict[str, str]:
+    pairs = [pair.strip().partition("=") for pair in raw.split(",")]
+    if not all(sep and LABEL_KEY.match(key) and LABEL_VALUE.match(value) for key, sep, value in pairs):
+        raise ValueError(LABEL_SELECTOR_RULE)
+    return {key: value for key, _, value in pairs}
+
+
 def dns_subdomain_or_empty(raw: str) -> str:
     if raw and not DNS_SUBDOMAIN.match(raw):
         raise ValueError("must be empty or a DNS-1123 subdomain (lower-case letters, digits, '-' and '.')")
@@ -340,6 +354,10 @@ class Settings:
     worker_safe_to_evict: bool
     """Whether a cluster autoscaler may evict a worker to remove its node."""
     disruption_budgets: bool
+    dns_namespace: str
+    """Namespace of the cluster's DNS pods, for the NetworkPolicies."""
+    dns_pod_labels: dict[str, str]
+    """Labels of the cluster's DNS pods."""
     migrations: Resources
     postgres: PostgresSettings
     redis: RedisSettings
@@ -450,6 +468,8 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
         worker_termination_grace_period=reader.read("workerTerminationGracePeriod", integer_between(30, 86400)),
         worker_safe_to_evict=reader.read("workerSafeToEvict", parse_bool),
         disruption_budgets=reader.read("disruptionBudgets", parse_bool),
+        dns_namespace=reader.read("dnsNamespace", dns_label),
+        dns_pod_labels=reader.read("dnsPodLabels", label_selector),
         migrations=read_resources(reader, "migrations"),
         postgres=PostgresSettings(
             external_url=reader.secret("externalDatabaseUrl", database_url),

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from components.settings import ConfigReader, SettingsError, read_settings
+from tests.conftest import Run, settings_problems
 from tools.harness import Capture
 from tools.pod_security import pod_templates, rendered
 from tools.validate import FEATURE_RENDERS, Render
@@ -238,6 +239,28 @@ def test_should_let_every_pod_resolve_names_with_kube_dns(default_cluster: Clust
     for component, pod in default_cluster.pods.items():
         assert allows(default_cluster.policies, pod, KUBE_DNS, 53, protocol), component
         assert not allows(default_cluster.policies, pod, STRANGER, 53, protocol), component
+
+
+@pytest.mark.parametrize("protocol", ["UDP", "TCP"])
+def test_should_follow_the_clusters_dns_where_it_runs_elsewhere(run: Run, protocol: str) -> None:
+    cluster = cluster_of(run(dnsNamespace="openshift-dns", dnsPodLabels="dns.operator.openshift.io/daemonset-dns=default"))
+    openshift_dns = Endpoint("dns-default", "openshift-dns", {"dns.operator.openshift.io/daemonset-dns": "default"})
+    for component, pod in cluster.pods.items():
+        assert allows(cluster.policies, pod, openshift_dns, 53, protocol), component
+        assert not allows(cluster.policies, pod, KUBE_DNS, 53, protocol), component
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("dnsNamespace", "Kube_System", "airflow:dnsNamespace = 'Kube_System': must be a DNS-1123 label"),
+        ("dnsPodLabels", "k8s-app", "airflow:dnsPodLabels = 'k8s-app': must be comma-separated key=value labels"),
+        ("dnsPodLabels", "app=core dns", "airflow:dnsPodLabels = 'app=core dns': must be comma-separated key=value labels"),
+    ],
+)
+def test_should_refuse_a_dns_setting_no_selector_can_hold(key: str, value: str, message: str) -> None:
+    [problem] = settings_problems({f"airflow:{key}": value})
+    assert problem.startswith(message), problem
 
 
 def test_should_let_only_the_ingress_controller_namespace_reach_the_api_server(default_cluster: Cluster) -> None:
