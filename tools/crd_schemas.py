@@ -57,9 +57,8 @@ def schema_dir(name: str) -> Path:
 
 
 def is_current(name: str) -> bool:
-    return (schema_dir(name) / SOURCE_FILE).is_file() and (
-        (schema_dir(name) / SOURCE_FILE).read_text().strip() == CRD_SETS[name].source
-    )
+    stamp = schema_dir(name) / SOURCE_FILE
+    return stamp.is_file() and stamp.read_text().strip() == CRD_SETS[name].source
 
 
 def download(crd_set: CrdSet) -> Path:
