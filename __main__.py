@@ -4,10 +4,12 @@ import pulumi
 
 from components import kube
 from components.airflow import IMAGE_DAGS, AirflowCore, AirflowCoreArgs, AirflowSecretValues
+from components.database_backup import DatabaseBackup, DatabaseBackupArgs
 from components.disruption_budgets import DisruptionBudgets, DisruptionBudgetsArgs
 from components.git_sync import GitSync, GitSyncArgs
 from components.ingress import AirflowIngress, AirflowIngressArgs, https_url, ui_host
 from components.ingress_controller import IngressController, IngressControllerArgs
+from components.metadata_cleanup import MetadataCleanup, MetadataCleanupArgs
 from components.network_policies import NetworkPolicies, NetworkPoliciesArgs
 from components.postgres import Postgres, PostgresArgs
 from components.redis import Redis, RedisArgs
@@ -118,6 +120,37 @@ airflow = AirflowCore(
     ),
 )
 
+# Pods beside the Airflow processes that reach the metadata database, for the NetworkPolicies.
+database_clients: list[str] = []
+backups = "none: airflow:databaseBackup is off"
+if settings.database_backup.enabled:
+    backup = DatabaseBackup(
+        "database-backup",
+        DatabaseBackupArgs(
+            namespace=namespace_name,
+            database_url=database_url,
+            settings=settings.database_backup,
+            image=settings.postgres.image,
+            image_pull_policy=settings.image_pull_policy,
+            retain_on_destroy=settings.postgres.retain_on_destroy,
+        ),
+    )
+    backups = backup.description
+    database_clients.append(backup.component)
+
+if settings.metadata_cleanup.enabled:
+    cleanup = MetadataCleanup(
+        "metadata-cleanup",
+        MetadataCleanupArgs(
+            namespace=namespace_name,
+            settings=settings.metadata_cleanup,
+            image=settings.airflow_image,
+            image_pull_policy=settings.image_pull_policy,
+            airflow_env=airflow.process_env,
+        ),
+    )
+    database_clients.append(cleanup.component)
+
 if settings.disruption_budgets:
     DisruptionBudgets("disruption-budgets", DisruptionBudgetsArgs(namespace_name, service_components + airflow.components))
 
@@ -145,6 +178,7 @@ NetworkPolicies(
         acme_http01=edge.issuer_kind.is_acme,
         external_database_port=settings.postgres.external_port,
         external_broker_port=settings.redis.external_port,
+        database_clients=tuple(database_clients),
     ),
 )
 
@@ -154,5 +188,6 @@ pulumi.export("loadBalancerAddress", ingress_controller.lb_address)
 pulumi.export("issuer", tls.issuer_name)
 pulumi.export("ingressNamespace", ingress_controller.namespace)
 pulumi.export("workerLogsVolume", worker_logs.volume)
+pulumi.export("databaseBackups", backups)
 pulumi.export("adminUser", settings.admin_username)
 pulumi.export("adminPassword", secrets.admin_password)

@@ -203,6 +203,9 @@ class AirflowCore(pulumi.ComponentResource):
     """Port of that Service."""
     components: list[str]
     """The component label of each Airflow workload's pods (for the disruption budgets)."""
+    process_env: list[k8s.core.v1.EnvVarArgs]
+    """The environment every Airflow process gets (database and broker by secretKeyRef, settings), for a component
+    that runs the `airflow` CLI beside them (MetadataCleanup)."""
 
     def __init__(self, name: str, args: AirflowCoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow:index:AirflowCore", name, None, opts)
@@ -304,6 +307,7 @@ class AirflowCore(pulumi.ComponentResource):
         self._workers(settings)
 
         self.components = [process.component for process in processes] + [WORKER_COMPONENT]
+        self.process_env = self._common_env()
         self.api_service_name = api_service.metadata.name
         self.api_service_port = API_PORT
         self.register_outputs({"api_service_name": self.api_service_name, "api_service_port": self.api_service_port})

@@ -203,6 +203,25 @@ class PodAddons:
         )
 
 
+# A run missed while the controller was down (a cluster upgrade) still starts within this; later, the next one does.
+CRON_STARTING_DEADLINE_SECONDS = 3600
+
+
+def cron_job_spec(schedule: str, job: k8s.batch.v1.JobSpecArgs, suspend: bool = False) -> k8s.batch.v1.CronJobSpecArgs:
+    """A CronJob of this product: its schedule in UTC whatever the controller's time zone, one run at a time, the
+    last three successful and failed Jobs (and their pods' logs) kept for inspection."""
+    return k8s.batch.v1.CronJobSpecArgs(
+        schedule=schedule,
+        time_zone="Etc/UTC",
+        suspend=suspend,
+        concurrency_policy="Forbid",
+        starting_deadline_seconds=CRON_STARTING_DEADLINE_SECONDS,
+        successful_jobs_history_limit=3,
+        failed_jobs_history_limit=3,
+        job_template=k8s.batch.v1.JobTemplateSpecArgs(spec=job),
+    )
+
+
 SKIP_AWAIT = {"pulumi.com/skipAwait": "true"}
 
 

@@ -1,7 +1,8 @@
 """NetworkPolicies: the Airflow namespace denies all traffic, then allows only the flows Airflow needs.
 
 Owns one default-deny policy for the whole namespace, one DNS policy for every pod in it, one policy per component
-(api-server, scheduler, dag-processor, triggerer, worker, migrations, PostgreSQL, Redis) whose ingress and egress rules
+(api-server, scheduler, dag-processor, triggerer, worker, migrations, PostgreSQL, Redis, and the database backups and
+clean-up when they are on) whose ingress and egress rules
 come from a single table of flows (`FLOWS`): each flow opens the client's egress and the server's ingress together, so
 the two sides cannot disagree; and, with a Let's Encrypt issuer, one for cert-manager's HTTP-01 solver pods. Policies
 are additive: an operator whose DAGs must reach other systems adds a policy that selects the worker pods
@@ -92,6 +93,8 @@ class NetworkPoliciesArgs:
     external_broker_port: int | None = None
     """Port of the external broker, which its clients then reach at any address instead of the in-cluster pod; None
     when the broker runs in the cluster."""
+    database_clients: tuple[str, ...] = ()
+    """Components beside the Airflow processes that reach the metadata database (the backups, the clean-up)."""
 
 
 def pods(*components: str) -> k8s.networking.v1.NetworkPolicyPeerArgs:
@@ -229,9 +232,18 @@ class NetworkPolicies(pulumi.ComponentResource):
         return set(self._external_ports())
 
     def _resolved_flows(self) -> tuple[Flow, ...]:
-        """The flow table, with an external server's port taken from its URL."""
+        """The flow table, with the optional database clients added and an external server's port taken from its
+        URL."""
         external = self._external_ports()
-        return tuple(replace(flow, port=external.get(flow.server, flow.port)) for flow in FLOWS)
+        extra_clients = {postgres.COMPONENT: self._args.database_clients}
+        return tuple(
+            replace(
+                flow,
+                clients=flow.clients + extra_clients.get(flow.server, ()),
+                port=external.get(flow.server, flow.port),
+            )
+            for flow in FLOWS
+        )
 
     def _servers(self, flow: Flow) -> list[k8s.networking.v1.NetworkPolicyPeerArgs] | None:
         """The server's pods, or None (any address) for a database or broker outside the cluster."""

@@ -365,6 +365,8 @@ class Settings:
     worker_logs: WorkerLogsSettings
     git_sync: GitSyncSettings | None
     secrets: SecretsSettings
+    database_backup: DatabaseBackupSettings
+    metadata_cleanup: MetadataCleanupSettings
 
 
 
@@ -490,6 +492,8 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
         worker_logs=read_worker_logs(reader),
         git_sync=read_git_sync(reader),
         secrets=read_secrets(reader),
+        database_backup=read_database_backup(reader),
+        metadata_cleanup=read_metadata_cleanup(reader),
     )
     if reader.problems:
         raise SettingsError(reader.problems)
@@ -1238,3 +1242,106 @@ def read_secrets(reader: ConfigReader) -> SecretsSettings:
             "`pulumi config rm postgresPassword`",
         )
     return settings
+
+
+# --- the data: backups of the metadata database and its clean-up (DatabaseBackup, MetadataCleanup) -------------------
+
+
+class BackupMode(StrEnum):
+    AUTO = "auto"
+    ON = "on"
+    OFF = "off"
+
+
+@dataclass(frozen=True)
+class DatabaseBackupSettings:
+    """The nightly `pg_dump` of the metadata database onto a volume of its own."""
+
+    enabled: bool
+    """`databaseBackup` resolved: auto means on for the in-cluster database, off for an external one (whose provider
+    usually backs it up)."""
+    schedule: str
+    """Cron schedule, in UTC."""
+    keep: int
+    """How many verified dumps stay on the volume."""
+    storage_size: str
+    storage_class: str
+    resources: Resources
+
+
+@dataclass(frozen=True)
+class MetadataCleanupSettings:
+    """The periodic `airflow db clean` that keeps the metadata database from growing forever."""
+
+    enabled: bool
+    schedule: str
+    """Cron schedule, in UTC."""
+    retention_days: int
+    """Rows older than this many days are deleted."""
+    resources: Resources
+
+
+MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+WEEKDAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+# (low, high, names from low on) of each field, as the CronJob controller's parser reads them; 7 is Sunday too.
+CRON_FIELDS = ((0, 59, ()), (0, 23, ()), (1, 31, ()), (1, 12, MONTH_NAMES), (0, 7, WEEKDAY_NAMES))
+CRON_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+CRON_RULE = (
+    "must be a cron schedule in UTC: five fields (minute hour day-of-month month day-of-week), each *, a number, a "
+    "range a-b or a list a,b, each optionally /step, e.g. '0 2 * * *'; or one of " + ", ".join(CRON_MACROS)
+)
+
+
+def cron_value(text: str, low: int, high: int, names: tuple[str, ...]) -> int:
+    if text.lower() in names:
+        return low + names.index(text.lower())
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(CRON_RULE)
+    return int(text)
+
+
+def cron_item(item: str, low: int, high: int, names: tuple[str, ...]) -> None:
+    span, slash, step = item.partition("/")
+    if slash and (not step.isdigit() or not 1 <= int(step) <= high):
+        raise ValueError(CRON_RULE)
+    if span in ("*", "?"):  # the controller's parser reads "?" as "*"
+        return
+    first, dash, last = span.partition("-")
+    start = cron_value(first, low, high, names)
+    if dash and cron_value(last, low, high, names) < start:
+        raise ValueError(CRON_RULE)
+
+
+def cron_schedule(raw: str) -> str:
+    """A schedule the CronJob controller accepts, normalised to single spaces (what the API server then shows)."""
+    fields = raw.split()
+    if len(fields) == 1 and fields[0] in CRON_MACROS:
+        return fields[0]
+    if len(fields) != len(CRON_FIELDS):
+        raise ValueError(CRON_RULE)
+    for field_text, (low, high, names) in zip(fields, CRON_FIELDS, strict=True):
+        for item in field_text.split(","):
+            cron_item(item, low, high, names)
+    return " ".join(fields)
+
+
+def read_database_backup(reader: ConfigReader) -> DatabaseBackupSettings:
+    mode = reader.read("databaseBackup", member_of(BackupMode))
+    in_cluster = not reader.text("externalDatabaseUrl")
+    return DatabaseBackupSettings(
+        enabled=mode is BackupMode.ON or (mode is BackupMode.AUTO and in_cluster),
+        schedule=reader.read("databaseBackupSchedule", cron_schedule),
+        keep=reader.read("databaseBackupKeep", integer_between(1, 1000)),
+        storage_size=reader.read("databaseBackupStorageSize", memory_quantity),
+        storage_class=reader.read("databaseBackupStorageClass", dns_subdomain_or_empty),
+        resources=read_resources(reader, "databaseBackup"),
+    )
+
+
+def read_metadata_cleanup(reader: ConfigReader) -> MetadataCleanupSettings:
+    return MetadataCleanupSettings(
+        enabled=reader.read("metadataCleanup", parse_bool),
+        schedule=reader.read("metadataCleanupSchedule", cron_schedule),
+        retention_days=reader.read("metadataCleanupRetentionDays", integer_between(1, 36500)),
+        resources=read_resources(reader, "metadataCleanup"),
+    )

@@ -194,7 +194,10 @@ class Rendered:
 
     def pod_spec(self, kind: str, name: str) -> dict[str, Any]:
         assert (kind, name) in self.objects, f"the program renders no {kind} {name}"
-        return dict(self.objects[(kind, name)]["spec"]["template"]["spec"])
+        spec = self.objects[(kind, name)]["spec"]
+        if kind == "CronJob":
+            spec = spec["jobTemplate"]["spec"]
+        return dict(spec["template"]["spec"])
 
     def container(self, kind: str, name: str, container: str) -> dict[str, Any]:
         spec = self.pod_spec(kind, name)

@@ -187,6 +187,8 @@ def acme_cluster() -> Cluster:
 
 
 AIRFLOW_PODS = {"api-server", "scheduler", "dag-processor", "triggerer", "worker", "migrations"}
+# The CronJobs' pods: both reach the database only. The backup is on by default with the in-cluster database alone.
+CLEANUP, BACKUP = "metadata-cleanup", "database-backup"
 # Every flow inside the namespace that Airflow needs: (client, server, port). Only the scheduler (CeleryExecutor
 # publishes tasks) and the Celery workers (consume them) use the broker.
 NEEDED = {
@@ -202,6 +204,8 @@ NEEDED = {
     ("triggerer", "postgresql", 5432),
     ("worker", "postgresql", 5432),
     ("migrations", "postgresql", 5432),
+    ("database-backup", "postgresql", 5432),
+    ("metadata-cleanup", "postgresql", 5432),
     ("scheduler", "redis", 6379),
     ("worker", "redis", 6379),
 }
@@ -218,7 +222,7 @@ def test_should_deny_all_traffic_in_the_namespace_by_default(default_cluster: Cl
 
 
 def test_should_allow_exactly_the_flows_airflow_needs_between_its_pods(default_cluster: Cluster) -> None:
-    assert set(default_cluster.pods) == {*AIRFLOW_PODS, "postgresql", "redis"}
+    assert set(default_cluster.pods) == {*AIRFLOW_PODS, CLEANUP, BACKUP, "postgresql", "redis"}
     allowed = default_cluster.flows(PORTS)
     assert allowed - NEEDED == set(), "allowed but not needed"
     assert NEEDED - allowed == set(), "needed but not allowed"
@@ -359,9 +363,9 @@ def test_should_reach_an_external_database_and_broker_on_the_ports_of_their_urls
 ) -> None:
     secrets = {"externalDatabaseUrl": database_url, "externalBrokerUrl": broker_url}
     cluster = cluster_of(Render("external", secrets=secrets).run())
-    assert set(cluster.pods) == AIRFLOW_PODS
+    assert set(cluster.pods) == {*AIRFLOW_PODS, CLEANUP}
     assert cluster.policy_names().isdisjoint({"airflow-postgresql", "airflow-redis"})
-    for component in sorted(AIRFLOW_PODS):
+    for component in sorted({*AIRFLOW_PODS, CLEANUP}):
         pod = cluster.pod(component)
         for port in sorted({*PORTS, database_port, broker_port}):
             expected = port == database_port or (port == broker_port and component in {"scheduler", "worker"})
