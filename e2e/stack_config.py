@@ -21,4 +21,4 @@ CONFIG = {
 # The kinds the program creates with this configuration: a test that finds none of one
 # would otherwise pass on an empty stack.
 EXPECTED_KINDS = {"Namespace", "Secret", "Service", "Deployment", "StatefulSet", "Job", "Ingress", "ClusterIssuer",
-                  "PodDisruptionBudget"}
+                  "PodDisruptionBudget", "CronJob"}

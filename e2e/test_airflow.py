@@ -167,10 +167,21 @@ def test_outputs_name_the_domain_the_load_balancer_and_the_login(stack, objects)
         "ingressNamespace": kube.INGRESS_NAMESPACE,
         "workerLogsVolume": "10Gi per worker on the cluster's default StorageClass; a claim is kept on scale-down and "
                             "kept with the StatefulSet",
+        "databaseBackups": "PersistentVolumeClaim airflow-database-backups (8Gi on the cluster's default StorageClass, "
+                           "kept on destroy): the newest 7 dumps, taken at '0 2 * * *' UTC",
         "adminUser": "admin",
     }
     assert re.fullmatch(r"[A-Za-z0-9]{24}", password), "a generated 24-character password"
     assert secret_value(objects, "airflow-secrets", "admin-password") == password
+
+
+def test_backups_log_in_with_the_generated_database_password(objects):
+    """The generated password reaches the backups' libpq password file through the engine's secret handling."""
+    password = secret_value(objects, "airflow-postgresql", "password")
+    assert re.fullmatch(r"[A-Za-z0-9]{24,}", password), "a generated password"
+    assert secret_value(objects, "airflow-database-backup", "pgpass") == f"*:*:*:airflow:{password}\n"
+    assert secret_value(objects, "airflow-database-backup", "pg_service.conf") == (
+        f"[airflow]\nhost=airflow-postgresql.{NAMESPACE}.svc\nport=5432\ndbname=airflow\nuser=airflow\n")
 
 
 def test_namespace_enforces_the_restricted_pod_security_level(api, objects):
