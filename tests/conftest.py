@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Literal
 
 import pytest
 
@@ -27,7 +28,22 @@ def settings_problems(config: Mapping[str, str], secret_keys: Iterable[str] = ()
     return caught.value.problems
 
 
-@pytest.fixture(scope="session")
+ScopeName = Literal["session", "package", "module", "class", "function"]
+
+
+def shared(scope: ScopeName) -> Callable[[str, pytest.Config], ScopeName]:
+    """A fixture scope for a program run that tests share, except while mutmut collects which tests call which function
+    (`make mutate`): mutmut credits the calls made in a fixture to the one test that first asked for it, so a mutant
+    that only a later test catches would be tried against the wrong tests and survive. Then each test runs the program
+    itself; the mutants are tried with the shared run again."""
+
+    def scope_now(fixture_name: str, config: pytest.Config) -> ScopeName:
+        return "function" if os.environ.get("MUTANT_UNDER_TEST") == "stats" else scope
+
+    return scope_now
+
+
+@pytest.fixture(scope=shared("session"))
 def default_run() -> Capture:
     """The program with Pulumi.yaml's defaults only; read-only, shared by the tests that inspect it."""
     return run_program()

@@ -9,8 +9,7 @@ import hashlib
 import hmac
 import json
 import struct
-from collections.abc import Mapping
-from functools import cache
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
@@ -18,7 +17,7 @@ import pytest
 
 import tools.harness
 from components.settings import BUILT_IN_HOST_KEYS, ConfigReader, GitSyncSettings, SettingsError, read_settings, ssh_private_key
-from tests.conftest import Run, config_of
+from tests.conftest import Run, config_of, shared
 from tools.harness import (
     RENDER_PLACEHOLDERS,
     Capture,
@@ -99,12 +98,22 @@ PUBLISHED_FINGERPRINTS = {
 # --- helpers --------------------------------------------------------------------------------------------------------
 
 
-@cache
-def synced(transport: str) -> Capture:
-    """The program with a repository over `transport`; one run per transport, shared by the tests that only read it."""
-    values, secrets = TRANSPORTS[transport]
-    secret_config = config_of(**secrets)
-    return run_program({**config_of(**values), **secret_config}, list(secret_config))
+Synced = Callable[[str], Capture]
+
+
+@pytest.fixture(scope=shared("module"))
+def synced() -> Synced:
+    """The program with a repository over a transport; one run per transport, shared by the tests that only read it."""
+    runs: dict[str, Capture] = {}
+
+    def run_once(transport: str) -> Capture:
+        if transport not in runs:
+            values, secrets = TRANSPORTS[transport]
+            secret_config = config_of(**secrets)
+            runs[transport] = run_program({**config_of(**values), **secret_config}, list(secret_config))
+        return runs[transport]
+
+    return run_once
 
 
 def pod_spec(capture: Capture, kind: str, name: str) -> dict[str, Any]:
@@ -251,7 +260,7 @@ def test_should_list_the_synced_folder_as_often_as_git_sync_syncs(
 
 @pytest.mark.parametrize("transport", list(TRANSPORTS))
 @pytest.mark.parametrize(("kind", "name"), PARSING_PODS)
-def test_should_give_the_sidecar_the_sync_settings(transport: str, kind: str, name: str) -> None:
+def test_should_give_the_sidecar_the_sync_settings(synced: Synced, transport: str, kind: str, name: str) -> None:
     sidecar = container(pod_spec(synced(transport), kind, name), "git-sync")
     expected = {**SYNC_ENV, **CREDENTIAL_ENV[transport], "GITSYNC_HTTP_BIND": ":8000"}
     assert env_of(sidecar) == expected, f"{kind}/{name} git-sync env over {transport}"
@@ -259,7 +268,9 @@ def test_should_give_the_sidecar_the_sync_settings(transport: str, kind: str, na
 
 @pytest.mark.parametrize("transport", list(TRANSPORTS))
 @pytest.mark.parametrize(("kind", "name"), PARSING_PODS)
-def test_should_sync_once_in_an_init_container_before_airflow_starts(transport: str, kind: str, name: str) -> None:
+def test_should_sync_once_in_an_init_container_before_airflow_starts(
+    synced: Synced, transport: str, kind: str, name: str
+) -> None:
     spec = pod_spec(synced(transport), kind, name)
     init = container(spec, "git-sync-init")
     assert env_of(init) == {**SYNC_ENV, **CREDENTIAL_ENV[transport], "GITSYNC_ONE_TIME": "true"}, f"{kind}/{name}"
@@ -268,7 +279,9 @@ def test_should_sync_once_in_an_init_container_before_airflow_starts(transport: 
 
 @pytest.mark.parametrize(("kind", "name"), PARSING_PODS)
 @pytest.mark.parametrize("container_name", GIT_SYNC_CONTAINERS)
-def test_should_run_git_sync_as_its_own_user_without_privileges(kind: str, name: str, container_name: str) -> None:
+def test_should_run_git_sync_as_its_own_user_without_privileges(
+    synced: Synced, kind: str, name: str, container_name: str
+) -> None:
     context = container(pod_spec(synced("ssh"), kind, name), container_name)["securityContext"]
     assert context == {
         "runAsUser": 65533,
@@ -283,7 +296,7 @@ def test_should_run_git_sync_as_its_own_user_without_privileges(kind: str, name:
 
 
 @pytest.mark.parametrize("container_name", GIT_SYNC_CONTAINERS)
-def test_should_pin_the_image_and_apply_the_resources(container_name: str) -> None:
+def test_should_pin_the_image_and_apply_the_resources(synced: Synced, container_name: str) -> None:
     git_sync = container(pod_spec(synced("https"), "Deployment", "airflow-dag-processor"), container_name)
     assert git_sync["image"] == IMAGE, container_name
     assert git_sync["resources"] == {
@@ -292,7 +305,7 @@ def test_should_pin_the_image_and_apply_the_resources(container_name: str) -> No
     }, container_name
 
 
-def test_should_probe_the_sidecar_on_the_port_it_serves() -> None:
+def test_should_probe_the_sidecar_on_the_port_it_serves(synced: Synced) -> None:
     sidecar = container(pod_spec(synced("ssh"), "Deployment", "airflow-triggerer"), "git-sync")
     assert sidecar["ports"] == [{"name": "git-sync-http", "containerPort": 8000}]
     assert env_of(sidecar)["GITSYNC_HTTP_BIND"] == ":8000"
@@ -306,7 +319,7 @@ def test_should_probe_the_sidecar_on_the_port_it_serves() -> None:
 
 @pytest.mark.parametrize("transport", list(TRANSPORTS))
 @pytest.mark.parametrize(("kind", "name"), PARSING_PODS)
-def test_should_let_only_git_sync_read_the_credentials(transport: str, kind: str, name: str) -> None:
+def test_should_let_only_git_sync_read_the_credentials(synced: Synced, transport: str, kind: str, name: str) -> None:
     spec = pod_spec(synced(transport), kind, name)
     volumes = {v["name"]: v for v in spec["volumes"]}
     # 0440: the kubelet gives Secret files to root:<fsGroup> and adds group read anyway; git-sync reads through the group.
@@ -323,7 +336,7 @@ def test_should_let_only_git_sync_read_the_credentials(transport: str, kind: str
 
 
 @pytest.mark.parametrize(("kind", "name"), PARSING_PODS)
-def test_should_mount_the_dags_read_only_in_every_airflow_container(kind: str, name: str) -> None:
+def test_should_mount_the_dags_read_only_in_every_airflow_container(synced: Synced, kind: str, name: str) -> None:
     spec = pod_spec(synced("ssh"), kind, name)
     assert {"name": "dags", "emptyDir": {"sizeLimit": "1Gi"}} in spec["volumes"], f"{kind}/{name}"
     airflow = airflow_containers(spec)
@@ -340,7 +353,7 @@ def test_should_mount_the_dags_read_only_in_every_airflow_container(kind: str, n
 
 
 @pytest.mark.parametrize(("kind", "name"), OTHER_PODS)
-def test_should_leave_pods_that_do_not_parse_dags_alone(kind: str, name: str) -> None:
+def test_should_leave_pods_that_do_not_parse_dags_alone(synced: Synced, kind: str, name: str) -> None:
     spec = pod_spec(synced("ssh"), kind, name)
     names = [c["name"] for c in all_containers(spec)]
     assert not set(GIT_SYNC_CONTAINERS) & set(names), f"{kind}/{name}: {names}"
@@ -373,7 +386,7 @@ def test_should_point_every_airflow_container_at_the_synced_folder(run: Run, sub
         pytest.param("https", {"token": TOKEN}, TOKEN, id="https"),
     ],
 )
-def test_should_keep_the_credentials_in_a_secret(transport: str, files: dict[str, str], credential: str) -> None:
+def test_should_keep_the_credentials_in_a_secret(synced: Synced, transport: str, files: dict[str, str], credential: str) -> None:
     capture = synced(transport)
     secret = git_sync_secret(capture)
     assert secret is not None, f"no git-sync Secret over {transport}"

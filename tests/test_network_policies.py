@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from components.settings import ConfigReader, SettingsError, read_settings
-from tests.conftest import Run, settings_problems
+from tests.conftest import Run, settings_problems, shared
 from tools.harness import Capture
 from tools.pod_security import pod_templates, rendered
 from tools.validate import FEATURE_RENDERS, Render
@@ -169,17 +169,17 @@ def feature(name: str) -> Render:
     return render
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def default_cluster(default_run: Capture) -> Cluster:
     return cluster_of(default_run)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def git_cluster() -> Cluster:
     return cluster_of(feature("git-sync").run())
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def acme_cluster() -> Cluster:
     """The default install (ingress-nginx in `ingress`) with a Let's Encrypt issuer."""
     values = {"issuerKind": "letsencrypt-staging", "acmeEmail": "platform@acme-corp.io", "domain": "airflow.acme-corp.io"}

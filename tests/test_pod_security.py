@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from components.worker_logs import PERMISSIONS_FIX_NAME
+from tests.conftest import shared
 from tools import pod_security
 from tools.harness import Capture
 from tools.pod_security import (
@@ -249,7 +250,7 @@ def test_should_label_the_airflow_namespace_for_restricted_admission(default_run
     assert labels.get(label) == value, f"Namespace/{AIRFLOW_NAMESPACE}: {label}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def permissions_fix_run() -> Capture:
     (render,) = [r for r in RENDERS if r.values.get("workerLogsFixPermissions") == "true"]
     return render.run()

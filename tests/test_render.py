@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from components.settings import PROJECT_DIR, secret_keys
+from tests.conftest import shared
 from tools import harness, render
 from tools.harness import reveal, run_stack
 
@@ -16,7 +17,7 @@ CLUSTER_SCOPED = {"Namespace", "ClusterIssuer", "ClusterRole", "ClusterRoleBindi
 STACKS = sorted(p.name.split(".")[1] for p in PROJECT_DIR.glob("Pulumi.*.yaml"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("render")
     assert render.main(["--stack", "dev", "--out", str(out)]) == 0
