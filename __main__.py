@@ -4,6 +4,7 @@ import pulumi
 
 from components import kube
 from components.airflow import IMAGE_DAGS, AirflowCore, AirflowCoreArgs, AirflowSecretValues
+from components.connection_pool import ConnectionPool, ConnectionPoolArgs
 from components.database_backup import DatabaseBackup, DatabaseBackupArgs
 from components.disruption_budgets import DisruptionBudgets, DisruptionBudgetsArgs
 from components.git_sync import GitSync, GitSyncArgs
@@ -51,6 +52,24 @@ else:
     )
     database_url = postgres.connection_url
     service_components.append(postgres.component)
+
+# The Airflow processes reach the database through PgBouncer when it runs; the backups always directly.
+airflow_database_url = database_url
+pool_port = None
+if settings.pgbouncer.enabled:
+    pool = ConnectionPool(
+        "pgbouncer",
+        ConnectionPoolArgs(
+            namespace=namespace_name,
+            database_url=database_url,
+            settings=settings.pgbouncer,
+            image_pull_policy=settings.image_pull_policy,
+            digest_key=secrets.api_secret_key,
+        ),
+    )
+    airflow_database_url = pool.connection_url
+    pool_port = pool.port
+    service_components.append(pool.component)
 
 if settings.redis.external_url is not None:
     broker_url = settings.redis.external_url
@@ -112,7 +131,7 @@ airflow = AirflowCore(
             jwt_secret=secrets.jwt_secret,
             admin_password=secrets.admin_password,
         ),
-        database_url=database_url,
+        database_url=airflow_database_url,
         broker_url=broker_url,
         base_url=base_url,
         dags=dags,
@@ -120,8 +139,9 @@ airflow = AirflowCore(
     ),
 )
 
-# Pods beside the Airflow processes that reach the metadata database, for the NetworkPolicies.
+# Pods beside the Airflow processes that reach the metadata database, by Airflow's URL or directly (NetworkPolicies).
 database_clients: list[str] = []
+direct_database_clients: list[str] = []
 backups = "none: airflow:databaseBackup is off"
 if settings.database_backup.enabled:
     backup = DatabaseBackup(
@@ -136,7 +156,7 @@ if settings.database_backup.enabled:
         ),
     )
     backups = backup.description
-    database_clients.append(backup.component)
+    direct_database_clients.append(backup.component)
 
 if settings.metadata_cleanup.enabled:
     cleanup = MetadataCleanup(
@@ -179,6 +199,8 @@ NetworkPolicies(
         external_database_port=settings.postgres.external_port,
         external_broker_port=settings.redis.external_port,
         database_clients=tuple(database_clients),
+        direct_database_clients=tuple(direct_database_clients),
+        pool_port=pool_port,
     ),
 )
 

@@ -17,14 +17,14 @@ volume lives in the cluster, so a lost cluster loses it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kube
+from components.database_url import parse_database_url
 from components.postgres import POSTGRES_UID
-from components.settings import DATABASE_DEFAULT_PORT, DatabaseBackupSettings
+from components.settings import DatabaseBackupSettings
 
 COMPONENT = "database-backup"
 BACKUP_NAME = "airflow-database-backup"
@@ -33,14 +33,6 @@ CLAIM_NAME = "airflow-database-backups"
 BACKUP_DIR = "/backups"
 CREDENTIALS_DIR = "/etc/airflow-database"
 SERVICE = "airflow"
-# libpq's connection parameters that a SQLAlchemy URL's query may carry (TLS, timeouts) and that a dump needs too;
-# anything else in the query is SQLAlchemy's own.
-LIBPQ_QUERY_PARAMETERS = frozenset(
-    {
-        "sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl", "sslnegotiation", "channel_binding", "gssencmode",
-        "connect_timeout", "target_session_attrs", "application_name", "options",
-    }
-)  # fmt: skip
 # A restore replaces the database's contents: no schedule may ever start one. Suspended, and 31 February besides.
 NEVER = "0 0 31 2 *"
 # Long enough for a dump of a metadata database of many gigabytes on slow disks; a hung dump ends and fails visibly.
@@ -128,18 +120,18 @@ class DatabaseBackupArgs:
 
 def libpq_files(database_url: str) -> dict[str, str]:
     """The database's connection as a libpq service file and a password file (PostgreSQL's own formats)."""
-    url = urlsplit(database_url)
+    database = parse_database_url(database_url)
     parameters = {
-        "host": url.hostname or "",
-        "port": str(url.port or DATABASE_DEFAULT_PORT),
-        "dbname": unquote(url.path.lstrip("/")),
-        "user": unquote(url.username or ""),
-        **{key: value for key, value in parse_qsl(url.query) if key in LIBPQ_QUERY_PARAMETERS},
+        "host": database.host,
+        "port": str(database.port),
+        "dbname": database.dbname,
+        "user": database.user,
+        **database.libpq_options,
     }
     service = f"[{SERVICE}]\n" + "".join(f"{key}={value}\n" for key, value in parameters.items())
     # '*' matches any host, port and database: the service file says which.
-    password = pgpass_field(unquote(url.password or ""))
-    return {"pg_service.conf": service, "pgpass": f"*:*:*:{pgpass_field(parameters['user'])}:{password}\n"}
+    login = f"{pgpass_field(database.user)}:{pgpass_field(database.password)}"
+    return {"pg_service.conf": service, "pgpass": f"*:*:*:{login}\n"}
 
 
 def pgpass_field(text: str) -> str:

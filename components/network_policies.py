@@ -1,8 +1,8 @@
 """NetworkPolicies: the Airflow namespace denies all traffic, then allows only the flows Airflow needs.
 
 Owns one default-deny policy for the whole namespace, one DNS policy for every pod in it, one policy per component
-(api-server, scheduler, dag-processor, triggerer, worker, migrations, PostgreSQL, Redis, and the database backups and
-clean-up when they are on) whose ingress and egress rules
+(api-server, scheduler, dag-processor, triggerer, worker, migrations, PostgreSQL, Redis, and PgBouncer, the database
+backups and clean-up when they are on) whose ingress and egress rules
 come from a single table of flows (`FLOWS`): each flow opens the client's egress and the server's ingress together, so
 the two sides cannot disagree; and, with a Let's Encrypt issuer, one for cert-manager's HTTP-01 solver pods. Policies
 are additive: an operator whose DAGs must reach other systems adds a policy that selects the worker pods
@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import kube, postgres, redis
+from components import connection_pool, kube, postgres, redis
 from components.airflow import API_PORT, TRIGGERER_LOG_PORT, WORKER_LOG_PORT
 
 COMPONENT = "network-policy"
@@ -64,7 +64,6 @@ FLOWS = (
     Flow((SCHEDULER, DAG_PROCESSOR, TRIGGERER, WORKER), API_SERVER, API_PORT, "execution API (task and DAG runtime)"),
     Flow((API_SERVER,), WORKER, WORKER_LOG_PORT, "logs of tasks, read from the worker that ran them"),
     Flow((API_SERVER,), TRIGGERER, TRIGGERER_LOG_PORT, "logs of triggers, read from the triggerer that runs them"),
-    Flow(AIRFLOW_PODS, postgres.COMPONENT, postgres.PORT, "metadata database"),
     Flow(BROKER_CLIENTS, redis.COMPONENT, redis.PORT, "Celery broker"),
 )
 
@@ -94,7 +93,12 @@ class NetworkPoliciesArgs:
     """Port of the external broker, which its clients then reach at any address instead of the in-cluster pod; None
     when the broker runs in the cluster."""
     database_clients: tuple[str, ...] = ()
-    """Components beside the Airflow processes that reach the metadata database (the backups, the clean-up)."""
+    """Components beside the Airflow processes that reach the metadata database by Airflow's URL (the clean-up):
+    through PgBouncer when it runs."""
+    direct_database_clients: tuple[str, ...] = ()
+    """Components that reach the metadata database itself, never through PgBouncer (the backups)."""
+    pool_port: int | None = None
+    """Port of PgBouncer, which then stands between the Airflow processes and the database; None without it."""
 
 
 def pods(*components: str) -> k8s.networking.v1.NetworkPolicyPeerArgs:
@@ -231,19 +235,27 @@ class NetworkPolicies(pulumi.ComponentResource):
     def _external_servers(self) -> set[str]:
         return set(self._external_ports())
 
-    def _resolved_flows(self) -> tuple[Flow, ...]:
-        """The flow table, with the optional database clients added and an external server's port taken from its
-        URL."""
-        external = self._external_ports()
-        extra_clients = {postgres.COMPONENT: self._args.database_clients}
-        return tuple(
-            replace(
-                flow,
-                clients=flow.clients + extra_clients.get(flow.server, ()),
-                port=external.get(flow.server, flow.port),
-            )
-            for flow in FLOWS
+    def _database_flows(self) -> tuple[Flow, ...]:
+        args = self._args
+        airflow_clients = AIRFLOW_PODS + args.database_clients
+        if args.pool_port is None:
+            clients = airflow_clients + args.direct_database_clients
+            return (Flow(clients, postgres.COMPONENT, postgres.PORT, "metadata database"),)
+        return (
+            Flow(airflow_clients, connection_pool.COMPONENT, args.pool_port, "metadata database, through PgBouncer"),
+            Flow(
+                (connection_pool.COMPONENT, *args.direct_database_clients),
+                postgres.COMPONENT,
+                postgres.PORT,
+                "metadata database (PgBouncer's server connections, the backups' dumps)",
+            ),
         )
+
+    def _resolved_flows(self) -> tuple[Flow, ...]:
+        """The flow table with the database's flows as configured, an external server's port taken from its URL."""
+        external = self._external_ports()
+        flows = FLOWS + self._database_flows()
+        return tuple(replace(flow, port=external.get(flow.server, flow.port)) for flow in flows)
 
     def _servers(self, flow: Flow) -> list[k8s.networking.v1.NetworkPolicyPeerArgs] | None:
         """The server's pods, or None (any address) for a database or broker outside the cluster."""

@@ -367,6 +367,7 @@ class Settings:
     secrets: SecretsSettings
     database_backup: DatabaseBackupSettings
     metadata_cleanup: MetadataCleanupSettings
+    pgbouncer: PgBouncerSettings
 
 
 
@@ -494,6 +495,7 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
         secrets=read_secrets(reader),
         database_backup=read_database_backup(reader),
         metadata_cleanup=read_metadata_cleanup(reader),
+        pgbouncer=read_pgbouncer(reader),
     )
     if reader.problems:
         raise SettingsError(reader.problems)
@@ -1345,3 +1347,38 @@ def read_metadata_cleanup(reader: ConfigReader) -> MetadataCleanupSettings:
         retention_days=reader.read("metadataCleanupRetentionDays", integer_between(1, 36500)),
         resources=read_resources(reader, "metadataCleanup"),
     )
+
+
+# --- the connection pool in front of the metadata database (ConnectionPool) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class PgBouncerSettings:
+    """PgBouncer between the Airflow processes and their database, or none."""
+
+    enabled: bool
+    image: str
+    process: ProcessSettings
+    """Replicas and resources of the PgBouncer pods."""
+    max_client_connections: int
+    """Client connections each PgBouncer accepts (`max_client_conn`)."""
+    pool_size: int
+    """Server connections each PgBouncer opens to the database (`default_pool_size`)."""
+
+
+def read_pgbouncer(reader: ConfigReader) -> PgBouncerSettings:
+    pgbouncer = PgBouncerSettings(
+        enabled=reader.read("pgbouncerEnabled", parse_bool),
+        image=reader.read("pgbouncerImage", image_reference),
+        process=read_process(reader, "pgbouncer", max_replicas=10),
+        max_client_connections=reader.read("pgbouncerMaxClientConnections", integer_between(10, 100000)),
+        pool_size=reader.read("pgbouncerPoolSize", integer_between(1, 1000)),
+    )
+    if pgbouncer.pool_size > pgbouncer.max_client_connections:
+        reader.fail(
+            "pgbouncerPoolSize",
+            repr(str(pgbouncer.pool_size)),
+            f"must not exceed airflow:pgbouncerMaxClientConnections ({pgbouncer.max_client_connections}): a pool "
+            "larger than its clients can never fill",
+        )
+    return pgbouncer

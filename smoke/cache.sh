@@ -31,11 +31,15 @@ smoke_pg_bin() {
 
 smoke_redis_server() { command -v redis-server || command -v valkey-server; }
 
+# Debian installs PgBouncer off PATH for users other than root.
+smoke_pgbouncer() { command -v pgbouncer || { [ -x /usr/sbin/pgbouncer ] && echo /usr/sbin/pgbouncer; }; }
+
 # Why the cache cannot run the tests, or nothing when it can.
 smoke_missing() {
   local missing=()
   [ "$(cat "$SMOKE_CACHE/stamp" 2>/dev/null)" = "$(smoke_stamp)" ] || missing+=("the Airflow virtualenv")
   smoke_pg_bin >/dev/null || missing+=("PostgreSQL's initdb/pg_ctl")
   smoke_redis_server >/dev/null || missing+=("redis-server")
+  smoke_pgbouncer >/dev/null || missing+=("pgbouncer")
   echo "${missing[*]}"
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the smoke tier's cache once, outside the repository, then reuses it: a virtualenv with the real Airflow
-# (the version the program deploys) and Debian's PostgreSQL and Redis servers. Niced: a cold build resolves and
+# (the version the program deploys) and Debian's PostgreSQL, Redis and PgBouncer. Niced: a cold build resolves and
 # installs a few hundred packages. Prints each step's time.
 set -euo pipefail
 # shellcheck source=smoke/cache.sh
@@ -17,11 +17,12 @@ install_servers() {
   local packages=()
   smoke_pg_bin >/dev/null || packages+=(postgresql)
   command -v redis-server >/dev/null || command -v valkey-server >/dev/null || packages+=(redis-server)
+  smoke_pgbouncer >/dev/null || packages+=(pgbouncer)
   [ ${#packages[@]} -eq 0 ] && return 0
   # Only the binaries are wanted: the tests start their own throwaway servers, so the packaged services stay off.
   apt-get update -q
   DEBIAN_FRONTEND=noninteractive nice -n 19 apt-get install -y -q --no-install-recommends "${packages[@]}"
-  for service in postgresql redis-server; do
+  for service in postgresql redis-server pgbouncer; do
     service "$service" stop >/dev/null 2>&1 || true
   done
 }
@@ -42,5 +43,5 @@ build_venv() {
   smoke_stamp >"$SMOKE_CACHE/stamp"
 }
 
-step "PostgreSQL and Redis binaries" install_servers
+step "PostgreSQL, Redis and PgBouncer binaries" install_servers
 step "Airflow virtualenv" build_venv

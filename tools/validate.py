@@ -80,6 +80,12 @@ FEATURE_RENDERS = (
         },
     ),
     Render(
+        "pgbouncer-and-backups-of-an-external-database",
+        values={"pgbouncerEnabled": "true", "pgbouncerReplicas": "2", "databaseBackup": "on"},
+        secrets={"externalDatabaseUrl": "postgresql://airflow:secret@db.acme-corp.io:5432/airflow?sslmode=require"},
+        checkov=True,
+    ),
+    Render(
         "existing-edge-letsencrypt",
         values={
             "ingressMode": "existing",
