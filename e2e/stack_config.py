@@ -17,6 +17,8 @@ CONFIG = {
     "issuerKind": "self-signed",
     "domain": DOMAIN,
     "workerReplicas": 1,
+    # Every optional workload on, so both tiers apply it: the pool (the backups and clean-up are on by default).
+    "pgbouncerEnabled": True,
 }
 # The kinds the program creates with this configuration: a test that finds none of one
 # would otherwise pass on an empty stack.
