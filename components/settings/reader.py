@@ -1,0 +1,121 @@
+"""The reader of the stack's configuration: the keys Pulumi.yaml declares, their defaults, and every problem found.
+
+`Pulumi.yaml` declares every key with its type, description and default; this package is the only reader of the stack's
+configuration. It takes the defaults from `Pulumi.yaml` too (the Pulumi CLI does the same before the program starts), so
+that the program, the offline render and the tests see the same values without a second copy of any default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pulumi
+import yaml
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
+PROJECT_FILE = PROJECT_DIR / "Pulumi.yaml"
+
+T = TypeVar("T")
+
+
+class SettingsError(Exception):
+    """The stack configuration is invalid; the message lists every problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        count = f"{len(problems)} problem" + ("" if len(problems) == 1 else "s")
+        super().__init__(f"Invalid stack configuration ({count}):\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@cache
+def project_file() -> dict[str, Any]:
+    """The parsed Pulumi.yaml: project name and the declared configuration schema."""
+    loaded: dict[str, Any] = yaml.safe_load(PROJECT_FILE.read_text())
+    return loaded
+
+
+def config_schema() -> dict[str, dict[str, Any]]:
+    """This project's keys; Pulumi.yaml also sets a provider's config (`kubernetes:...`), which the program never reads."""
+    schema: dict[str, dict[str, Any]] = {key: declared for key, declared in project_file()["config"].items() if ":" not in key}
+    return schema
+
+
+class ConfigReader:
+    """Reads declared keys of this project, applies Pulumi.yaml defaults, and collects every problem."""
+
+    def __init__(self, raw: Callable[[str], str | None], is_secret: Callable[[str], bool]) -> None:
+        self._raw = raw
+        self._is_secret = is_secret
+        self.project = str(project_file()["name"])
+        self.problems: list[str] = []
+        self.secret_keys: set[str] = set()
+        """The keys read with `secret`: Pulumi.yaml cannot mark optional secrets, so the reading does."""
+
+    def qualified(self, key: str) -> str:
+        return f"{self.project}:{key}"
+
+    def _declared(self, key: str) -> dict[str, Any]:
+        try:
+            return config_schema()[key]
+        except KeyError:
+            raise KeyError(f"config key {key!r} is read but not declared in Pulumi.yaml") from None
+
+    def default(self, key: str) -> str | None:
+        """The default declared in Pulumi.yaml, as the text the CLI would pass."""
+        default = self._declared(key).get("default")
+        if default is None:
+            return None
+        return str(default).lower() if isinstance(default, bool) else str(default)
+
+    def text(self, key: str) -> str | None:
+        """The configured value as text, or the declared default; None when neither exists."""
+        value = self._raw(self.qualified(key))
+        return self.default(key) if value is None else value
+
+    def fail(self, key: str, shown_value: str, rule: str) -> None:
+        self.problems.append(f"{self.qualified(key)} = {shown_value}: {rule}")
+
+    def read(self, key: str, parse: Callable[[str], T]) -> T:
+        """The parsed value. A bad value is recorded as a problem, and the declared default stands in for it so that
+        reading goes on and every problem is found; `read_settings` then fails with all of them."""
+        raw = self.text(key)
+        try:
+            if raw is None:
+                raise ValueError("is required")
+            return parse(raw)
+        except ValueError as error:
+            self.fail(key, "(not set)" if raw is None else repr(raw), str(error))
+            return parse(self.default(key) or "")
+
+    def secret(self, key: str, parse: Callable[[str], str] | None = None) -> pulumi.Output[str] | None:
+        """A secret value as a secret Output (None when unset). Its text never appears in a message.
+
+        Pulumi.yaml declares such a key `default: ""` without `secret: true` (which would make the CLI require it in
+        every stack), so the CLI hands the program an unencrypted "" when the stack does not set it; that is "unset".
+        An encrypted empty value is what `pulumi config set --secret key "$(command)"` stores when the command
+        failed, and is refused: taking it as "unset" would silently generate a new Fernet key that locks kept data
+        out, or deploy an in-cluster database instead of the external one.
+
+        The Output holds what `parse` returns, so a rule may also normalise the value (line ends, a final newline)."""
+        if self._declared(key).get("default") != "":
+            raise KeyError(f'config key {key!r} is read as a secret but not declared `default: ""` in Pulumi.yaml')
+        self.secret_keys.add(key)
+        raw = self._raw(self.qualified(key))
+        encrypted = self._is_secret(self.qualified(key))
+        if not raw:
+            if raw == "" and encrypted:
+                self.fail(key, "''", f"is empty: set the value, or remove the key with `pulumi config rm {key}`")
+            return None
+        if not encrypted:
+            self.fail(key, "(plain text)", f"must be stored encrypted: pulumi config set --secret {key} ...")
+        value = raw
+        if parse is not None:
+            try:
+                value = parse(raw)
+            except ValueError as error:
+                self.fail(key, "(secret)", str(error))
+        return pulumi.Output.secret(value)
+
