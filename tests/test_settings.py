@@ -7,7 +7,7 @@ import re
 import pulumi
 import pytest
 
-from components.settings import PROJECT_DIR, ConfigReader, config_schema, read_settings, secret_keys
+from components.settings import PROJECT_DIR, ConfigReader, SettingsError, config_schema, read_settings, secret_keys
 from tests.conftest import Run, config_of, settings_problems
 
 
@@ -170,6 +170,36 @@ def test_should_fail_the_program_with_the_message_and_no_traceback(run: Run) -> 
     with pytest.raises(pulumi.RunError) as caught:
         run(workerReplicas="two")
     assert "airflow:workerReplicas = 'two'" in str(caught.value)
+
+
+UNDECLARED = "is not a key this program reads: "
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        ("workerReplica", f"airflow:workerReplica = (set): {UNDECLARED}did you mean airflow:workerReplicas?"),
+        ("WorkerReplicas", f"airflow:WorkerReplicas = (set): {UNDECLARED}did you mean airflow:workerReplicas?"),
+        ("gitSyncRepo", f"airflow:gitSyncRepo = (set): {UNDECLARED}did you mean airflow:gitSyncRepository?"),
+        ("postgresPasword", f"airflow:postgresPasword = (set): {UNDECLARED}did you mean airflow:postgresPassword?"),
+        ("flowerEnabled", f"airflow:flowerEnabled = (set): {UNDECLARED}see the configuration reference"),
+    ],
+)
+def test_should_refuse_a_key_pulumi_yaml_does_not_declare_and_name_the_closest(key: str, problem: str) -> None:
+    """The CLI passes an undeclared key of the project silently: without this a typo deploys the default."""
+    config = {f"airflow:{key}": "3", "kubernetes:context": "kind-airflow"}
+    reader = ConfigReader(raw=config.get, is_secret=lambda _: False, present=config.keys)
+    with pytest.raises(SettingsError) as caught:
+        read_settings(reader, "test")
+    assert caught.value.problems == [problem]
+
+
+def test_should_refuse_an_undeclared_key_through_the_program(run: Run) -> None:
+    with pytest.raises(pulumi.RunError) as caught:
+        run(workerReplica=3)
+    assert "airflow:workerReplica = (set): is not a key this program reads: did you mean airflow:workerReplicas?" in (
+        str(caught.value)
+    )
 
 
 @pytest.mark.parametrize("tag", ["3.3.2", "3.3.2-python3.12", "v3.3.1", "latest-3", "my-build-42"])

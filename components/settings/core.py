@@ -111,6 +111,7 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
         metadata_cleanup=read_metadata_cleanup(reader),
         pgbouncer=read_pgbouncer(reader),
     )
+    reader.check_undeclared()
     if reader.problems:
         raise SettingsError(reader.problems)
     return settings
@@ -124,8 +125,16 @@ def secret_keys() -> frozenset[str]:
     return frozenset(reader.secret_keys)
 
 
+def present_keys() -> list[str]:
+    """Every key the stack sets: the SDK holds them where the language host put them (its config map, or the
+    process-wide PULUMI_CONFIG of older hosts)."""
+    return [*pulumi.runtime.config.CONFIG.get(), *pulumi.runtime.config.get_config_env()]
+
+
 def load_settings() -> Settings:
     """The settings of the running stack (CLI, or mocks with `set_all_config`)."""
-    reader = ConfigReader(raw=pulumi.runtime.get_config, is_secret=pulumi.runtime.is_config_secret)
+    reader = ConfigReader(
+        raw=pulumi.runtime.get_config, is_secret=pulumi.runtime.is_config_secret, present=present_keys
+    )
     return read_settings(reader, pulumi.get_stack())
 

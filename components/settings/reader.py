@@ -7,7 +7,9 @@ that the program, the offline render and the tests see the same values without a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+import json
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,9 +48,15 @@ def config_schema() -> dict[str, dict[str, Any]]:
 class ConfigReader:
     """Reads declared keys of this project, applies Pulumi.yaml defaults, and collects every problem."""
 
-    def __init__(self, raw: Callable[[str], str | None], is_secret: Callable[[str], bool]) -> None:
+    def __init__(
+        self,
+        raw: Callable[[str], str | None],
+        is_secret: Callable[[str], bool],
+        present: Callable[[], Iterable[str]] = tuple,
+    ) -> None:
         self._raw = raw
         self._is_secret = is_secret
+        self._present = present
         self.project = str(project_file()["name"])
         self.problems: list[str] = []
         self.secret_keys: set[str] = set()
@@ -64,11 +72,29 @@ class ConfigReader:
             raise KeyError(f"config key {key!r} is read but not declared in Pulumi.yaml") from None
 
     def default(self, key: str) -> str | None:
-        """The default declared in Pulumi.yaml, as the text the CLI would pass."""
+        """The default declared in Pulumi.yaml, as the text the CLI would pass (JSON for an object or array)."""
         default = self._declared(key).get("default")
         if default is None:
             return None
+        if isinstance(default, dict | list):
+            return json.dumps(default)
         return str(default).lower() if isinstance(default, bool) else str(default)
+
+    def check_undeclared(self) -> None:
+        """Records every key of this project that the stack sets but Pulumi.yaml does not declare. The CLI passes such
+        a key silently, so a misspelled `workerReplica: 3` would otherwise deploy the default."""
+        declared = {key.lower(): key for key in config_schema()}
+        prefix = f"{self.project}:"
+        for qualified in sorted(set(self._present())):
+            key = qualified.removeprefix(prefix)
+            if not qualified.startswith(prefix) or key in config_schema():
+                continue
+            # A shortened key (gitSyncRepo) means the key it begins, before any merely similar one (gitSyncRef).
+            extending = [name for name in declared if name.startswith(key.lower())]
+            close = difflib.get_close_matches(key.lower(), extending or declared, n=1, cutoff=0.75 if not extending else 0)
+            hint = f"did you mean {self.qualified(declared[close[0]])}?" if close else "see the configuration reference"
+            # The value is not shown: it may be a secret.
+            self.fail(key, "(set)", f"is not a key this program reads: {hint}")
 
     def text(self, key: str) -> str | None:
         """The configured value as text, or the declared default; None when neither exists."""
