@@ -6,6 +6,7 @@
   (c) wall time of the fast test tier, `pytest tests`; target under 60 s on 2 cores
   (d) the real engine: e2e toolchain build times and the engine tier's preview/up/destroy, as last measured by `make e2e`
   (e) how long a pushed DAG takes to show up, as last measured by `make smoke`; target one sync period + 15 s
+  (f) the mutation score of components/ under the unit tests, as last measured by `make mutate`
 
 Figures, not assertions: nothing here fails a build. Read bench/graph.py for what the true chain is and why.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import dag_latency, engine, graph, suite, timing
+from bench import dag_latency, engine, graph, mutation, suite, timing
 from tools.harness import run_stack
 
 
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
     rows += engine.rows()
     rows += dag_latency.rows()
+    rows += mutation.rows()
     print(table(rows))
     print(f"\ntrue data-dependency chain ({len(graph.TRUE_CHAIN)} resources): " + " -> ".join(graph.TRUE_CHAIN))
     return 0

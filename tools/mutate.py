@@ -1,0 +1,238 @@
+"""Mutation testing of components/ with mutmut and the unit tests: `make mutate [MUTATE_ARGS=...]`.
+
+    python -m tools.mutate                  every mutant (about 6,000: a nightly run, hours on one core)
+    python -m tools.mutate --changed REF    the mutants of the functions whose lines changed since REF (for CI)
+    python -m tools.mutate --every N        every Nth mutant: an estimate of the whole run, in minutes
+
+mutmut copies the project into mutants/, rewrites each function of components/ so that an environment variable picks its
+original or one of its mutants, runs the tests once to learn which tests call which function, then forks one process
+per mutant that runs only those tests, fastest first, and stops at the first failure. Results stay in mutants/: a rerun
+tries only the mutants of functions that changed. `.venv/bin/mutmut results` lists the survivors, `mutmut show NAME`
+shows one as a diff; `# pragma: no mutate` with its reason marks an equivalent mutant in components/.
+
+Prints the mutation score, a figure and not a gate: survivors do not fail the command. Also loaded by mutmut as a
+pytest plugin (pyproject.toml's [tool.mutmut]), for `pytest_runtest_teardown` below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import fnmatch
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mutmut.mutation.file_mutation import mutate_file_contents
+from mutmut.state import state
+from mutmut.stats import status_by_exit_code
+
+from components.settings import PROJECT_DIR
+
+COMPONENTS = PROJECT_DIR / "components"
+MUTANTS = PROJECT_DIR / "mutants"
+FIGURES = MUTANTS / "figures.json"
+
+# Which test files judge the mutants of a module of components/: tests/test_<module>.py, and these. Every test that
+# runs the program calls every module, so without this map mutmut would try a mutant against every such test: a
+# minute for each survivor instead of seconds. settings.py and kube.py are judged by all of them: each file checks
+# the keys of its own feature (defaults, rules, messages) and the objects that kube.py's helpers build for it.
+EXTRA_JUDGES: dict[str, tuple[str, ...]] = {
+    "airflow": ("test_disruption_budgets.py",),
+    "database_url": ("test_connection_pool.py", "test_database_backup.py", "test_backing_services.py", "test_secrets.py"),
+    "log_groomer": ("test_worker_logs.py",),
+    "postgres": ("test_backing_services.py",),
+    "redis": ("test_backing_services.py",),
+    "tls_issuer": ("test_schemas.py",),
+    "worker_logs": ("test_pod_security.py",),
+}
+JUDGED_BY_EVERY_TEST = frozenset({"kube", "settings"})
+
+# mutmut's names: components.<module>.x_<function>__mutmut_<n>, components.<module>.xǁ<Class>ǁ<method>__mutmut_<n>.
+MUTANT_NAME = re.compile(r"^components\.(?P<module>\w+)\.x")
+
+
+# The whole stack's tables (every resource's name, type and parent; every object's namespace and component) judge every
+# module: a renamed or re-parented resource is one that `pulumi up` replaces.
+JUDGES_EVERY_MODULE = "test_stack.py"
+
+
+def judges(module: str, test_file: str) -> bool:
+    return (
+        module in JUDGED_BY_EVERY_TEST
+        or test_file == JUDGES_EVERY_MODULE
+        or test_file in (f"test_{module}.py", *EXTRA_JUDGES.get(module, ()))
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """While mutmut records which functions each test called (before mutmut's own teardown hook reads them), forget the
+    calls into modules that the test's file does not judge."""
+    if os.environ.get("MUTANT_UNDER_TEST") != "stats":
+        return
+    called: set[str] = state()._stats  # noqa: SLF001 - mutmut 3.8.1's record of the running test's calls (pinned)
+    for name in list(called):
+        found = MUTANT_NAME.match(name)
+        if found and not judges(found["module"], item.path.name):
+            called.discard(name)
+
+
+def enclosing_functions(source: str, lines: set[int]) -> set[str]:
+    """mutmut's names (without the mutant number) of the top-level functions and methods that hold any of `lines`:
+    mutmut mutates nested functions as part of the function around them."""
+    names = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found = [(node, f"x_{node.name}")]
+        elif isinstance(node, ast.ClassDef):
+            methods = [n for n in node.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+            found = [(m, f"xǁ{node.name}ǁ{m.name}") for m in methods]
+        else:
+            continue
+        for function, name in found:
+            first = min([function.lineno, *(d.lineno for d in function.decorator_list)])
+            if any(first <= line <= (function.end_lineno or function.lineno) for line in lines):
+                names.add(name)
+    return names
+
+
+def added_lines(diff: str) -> dict[Path, set[int]]:
+    """The new side's line numbers of each hunk of a `git diff --unified=0`, by file (relative to the project)."""
+    found: dict[Path, set[int]] = {}
+    current: Path | None = None
+    for line in diff.splitlines():
+        if line.startswith("+++ "):
+            current = None if line == "+++ /dev/null" else Path(line.removeprefix("+++ b/"))
+        elif current is not None and (hunk := re.match(r"@@ -\S+ \+(\d+)(?:,(\d+))? @@", line)):
+            start, count = int(hunk[1]), int(hunk[2] if hunk[2] is not None else 1)
+            # A hunk that only deletes names the line before the gap: the function around it changed too.
+            found.setdefault(current, set()).update(range(start, start + max(count, 1)))
+    return found
+
+
+def changed_patterns(ref: str) -> list[str]:
+    """mutmut name patterns for the mutants of every function of components/ changed since `ref` (working tree)."""
+    diff = subprocess.run(
+        ["git", "diff", "--unified=0", "--no-color", ref, "--", "components/*.py"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    patterns = []
+    for path, lines in sorted(added_lines(diff).items()):
+        module = path.with_suffix("").as_posix().replace("/", ".")
+        source = (PROJECT_DIR / path).read_text()
+        patterns += [f"{module}.{name}__mutmut_*" for name in sorted(enclosing_functions(source, lines))]
+    return patterns
+
+
+def every_nth_mutant(every: int) -> list[str]:
+    """Every `every`th mutant of components/, in a fixed order, as mutmut names them."""
+    names = []
+    for path in sorted(COMPONENTS.rglob("*.py")):
+        relative = path.relative_to(PROJECT_DIR)
+        module = relative.with_suffix("").as_posix().replace("/", ".")
+        names += [f"{module}.{name}" for name in mutate_file_contents(str(relative), path.read_text()).mutant_names]
+    return names[::every]
+
+
+@dataclass(frozen=True)
+class Figures:
+    measured: str
+    scope: str
+    tried: int
+    statuses: dict[str, int]
+    score: float | None
+    seconds: float
+    """Wall time of the whole command: mutant generation, mutmut's test-call record, the clean run and the mutants."""
+    mutant_seconds: float
+    """Wall time of the mutants alone, as mutmut recorded each one."""
+
+
+def results(patterns: list[str]) -> tuple[Counter[str], float]:
+    """Statuses (mutmut's words) and summed durations of the tried mutants that match `patterns` (all when empty)."""
+    statuses: Counter[str] = Counter()
+    seconds = 0.0
+    for meta in MUTANTS.glob("components/**/*.py.meta"):
+        data: dict[str, Any] = json.loads(meta.read_text())
+        for name, exit_code in data["exit_code_by_key"].items():
+            if exit_code is not None and (not patterns or any(fnmatch.fnmatchcase(name, p) for p in patterns)):
+                statuses[status_by_exit_code[exit_code]] += 1
+                seconds += data["durations_by_key"].get(name, 0.0)
+    return statuses, seconds
+
+
+def score(statuses: Counter[str]) -> float | None:
+    """Caught (killed, or so slow it timed out) over every mutant that was judged; a mutant no test calls counts as
+    missed."""
+    caught = statuses["killed"] + statuses["timeout"]
+    judged = caught + statuses["survived"] + statuses["no tests"]
+    return caught / judged if judged else None
+
+
+def report(figures: Figures) -> str:
+    counts = ", ".join(f"{count} {status}" for status, count in sorted(figures.statuses.items()))
+    per_mutant = figures.mutant_seconds / figures.tried if figures.tried else 0.0
+    shown = "-" if figures.score is None else f"{figures.score:.1%}"
+    return (
+        f"mutation score {shown} ({figures.scope}): {figures.tried} mutants tried ({counts})\n"
+        f"run time {figures.seconds:.0f} s, of which mutants {figures.mutant_seconds:.0f} s, {per_mutant:.2f} s a mutant"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.mutate", description=__doc__.splitlines()[0])
+    chosen = parser.add_mutually_exclusive_group()
+    chosen.add_argument("--changed", metavar="REF", help="only the functions changed since this git ref")
+    chosen.add_argument("--every", type=int, metavar="N", help="only every Nth mutant, for an estimate")
+    options = parser.parse_args(argv)
+
+    if options.changed:
+        names = changed_patterns(options.changed)
+        scope = f"functions changed since {options.changed}"
+        if not names:
+            print(f"mutate: no function of components/ changed since {options.changed}")
+            return 0
+    elif options.every:
+        names = every_nth_mutant(options.every)
+        scope = f"every {options.every}th mutant"
+    else:
+        names = []
+        scope = "every mutant"
+
+    started = time.perf_counter()
+    # One worker: the machine's other core belongs to whoever else works on it.
+    completed = subprocess.run([Path(sys.executable).parent / "mutmut", "run", "--max-children", "1", *names], cwd=PROJECT_DIR)
+    seconds = time.perf_counter() - started
+    if completed.returncode != 0:
+        print(f"mutate: mutmut exited {completed.returncode}", file=sys.stderr)
+        return completed.returncode
+
+    statuses, mutant_seconds = results(names)
+    figures = Figures(
+        measured=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        scope=scope,
+        tried=sum(statuses.values()),
+        statuses=dict(statuses),
+        score=score(statuses),
+        seconds=seconds,
+        mutant_seconds=mutant_seconds,
+    )
+    FIGURES.write_text(json.dumps(asdict(figures), indent=2) + "\n")
+    print(report(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
