@@ -138,3 +138,196 @@ def test_should_authenticate_the_broker_probe_from_the_environment(default_run: 
         "name": "REDISCLI_AUTH",
         "valueFrom": {"secretKeyRef": {"name": "airflow-redis", "key": "password"}},
     } in server["env"], "airflow-redis"
+
+
+# The in-cluster database and broker, whole: a port, an environment variable, a probe's threshold or a mount path that
+# changes shows up here rather than as a database that does not start or a broker nothing reaches.
+POSTGRES_STATEFULSET_SPEC = {
+    "replicas": 1,
+    "serviceName": "airflow-postgresql",
+    "selector": {"matchLabels": {"app.kubernetes.io/component": "postgresql", "app.kubernetes.io/name": "airflow"}},
+    "template": {
+        "metadata": {
+            "labels": {
+                "app.kubernetes.io/component": "postgresql",
+                "app.kubernetes.io/part-of": "airflow",
+                "app.kubernetes.io/managed-by": "pulumi",
+                "app.kubernetes.io/name": "airflow",
+            }
+        },
+        "spec": {
+            "terminationGracePeriodSeconds": 60,
+            "automountServiceAccountToken": False,
+            "securityContext": {
+                "fsGroup": 999,
+                "runAsGroup": 999,
+                "runAsNonRoot": True,
+                "runAsUser": 999,
+                "seccompProfile": {"type": "RuntimeDefault"},
+                "fsGroupChangePolicy": "OnRootMismatch",
+            },
+            "volumes": [
+                {"persistentVolumeClaim": {"claimName": "airflow-postgresql-data"}, "name": "data"},
+                {"name": "run", "emptyDir": {"sizeLimit": "16Mi"}},
+                {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
+            ],
+            "enableServiceLinks": False,
+            "serviceAccountName": "airflow-postgresql",
+            "containers": [
+                {
+                    "name": "postgres",
+                    "readinessProbe": {
+                        "failureThreshold": 3,
+                        "exec": {
+                            "command": ["pg_isready", "--host=127.0.0.1", "--username=airflow", "--dbname=airflow"]
+                        },
+                        "periodSeconds": 10,
+                        "timeoutSeconds": 5,
+                    },
+                    "env": [
+                        {"name": "POSTGRES_USER", "value": "airflow"},
+                        {"name": "POSTGRES_DB", "value": "airflow"},
+                        {
+                            "name": "POSTGRES_PASSWORD",
+                            "valueFrom": {"secretKeyRef": {"name": "airflow-postgresql", "key": "password"}},
+                        },
+                    ],
+                    "volumeMounts": [
+                        {"name": "data", "mountPath": "/var/lib/postgresql"},
+                        {"name": "run", "mountPath": "/var/run/postgresql"},
+                        {"name": "tmp", "mountPath": "/tmp"},
+                    ],
+                    "ports": [{"name": "postgres", "containerPort": 5432}],
+                    "resources": {
+                        "limits": {"cpu": "1", "memory": "1Gi"},
+                        "requests": {"cpu": "250m", "memory": "256Mi"},
+                    },
+                    "securityContext": {
+                        "privileged": False,
+                        "capabilities": {"drop": ["ALL"]},
+                        "runAsNonRoot": True,
+                        "readOnlyRootFilesystem": True,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                        "allowPrivilegeEscalation": False,
+                    },
+                    "livenessProbe": {
+                        "failureThreshold": 6,
+                        "exec": {
+                            "command": ["pg_isready", "--host=127.0.0.1", "--username=airflow", "--dbname=airflow"]
+                        },
+                        "periodSeconds": 20,
+                        "timeoutSeconds": 5,
+                    },
+                    "image": "postgres:18.1",
+                    "imagePullPolicy": "IfNotPresent",
+                }
+            ],
+        },
+    },
+}
+POSTGRES_SERVICE_SPEC = {
+    "selector": {"app.kubernetes.io/component": "postgresql", "app.kubernetes.io/name": "airflow"},
+    "ports": [{"name": "postgres", "targetPort": "postgres", "port": 5432}],
+}
+REDIS_DEPLOYMENT_SPEC = {
+    "replicas": 1,
+    "selector": {"matchLabels": {"app.kubernetes.io/component": "redis", "app.kubernetes.io/name": "airflow"}},
+    "strategy": {"type": "Recreate"},
+    "template": {
+        "metadata": {
+            "labels": {
+                "app.kubernetes.io/component": "redis",
+                "app.kubernetes.io/part-of": "airflow",
+                "app.kubernetes.io/managed-by": "pulumi",
+                "app.kubernetes.io/name": "airflow",
+            }
+        },
+        "spec": {
+            "automountServiceAccountToken": False,
+            "securityContext": {
+                "fsGroup": 999,
+                "runAsGroup": 999,
+                "runAsNonRoot": True,
+                "runAsUser": 999,
+                "seccompProfile": {"type": "RuntimeDefault"},
+                "fsGroupChangePolicy": "OnRootMismatch",
+            },
+            "volumes": [
+                {"name": "data", "emptyDir": {"sizeLimit": "64Mi"}},
+                {
+                    "secret": {
+                        "defaultMode": 288,
+                        "items": [{"path": "valkey.conf", "key": "valkey.conf"}],
+                        "secretName": "airflow-redis",
+                    },
+                    "name": "config",
+                },
+            ],
+            "enableServiceLinks": False,
+            "serviceAccountName": "airflow-redis",
+            "containers": [
+                {
+                    "env": [
+                        {
+                            "name": "REDISCLI_AUTH",
+                            "valueFrom": {"secretKeyRef": {"name": "airflow-redis", "key": "password"}},
+                        }
+                    ],
+                    "readinessProbe": {
+                        "failureThreshold": 3,
+                        "exec": {"command": ["sh", "-c", "valkey-cli ping | grep -q PONG"]},
+                        "periodSeconds": 10,
+                        "timeoutSeconds": 5,
+                    },
+                    "name": "redis",
+                    "args": ["/etc/valkey/valkey.conf"],
+                    "volumeMounts": [
+                        {"name": "data", "mountPath": "/data"},
+                        {"name": "config", "mountPath": "/etc/valkey", "readOnly": True},
+                    ],
+                    "ports": [{"name": "redis", "containerPort": 6379}],
+                    "command": ["valkey-server"],
+                    "securityContext": {
+                        "privileged": False,
+                        "capabilities": {"drop": ["ALL"]},
+                        "runAsNonRoot": True,
+                        "readOnlyRootFilesystem": True,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                        "allowPrivilegeEscalation": False,
+                    },
+                    "resources": {
+                        "limits": {"cpu": "250m", "memory": "256Mi"},
+                        "requests": {"cpu": "50m", "memory": "64Mi"},
+                    },
+                    "livenessProbe": {
+                        "failureThreshold": 6,
+                        "tcpSocket": {"port": "redis"},
+                        "periodSeconds": 20,
+                        "timeoutSeconds": 5,
+                    },
+                    "image": "valkey/valkey:8.1.4",
+                    "imagePullPolicy": "IfNotPresent",
+                }
+            ],
+        },
+    },
+}
+REDIS_SERVICE_SPEC = {
+    "selector": {"app.kubernetes.io/component": "redis", "app.kubernetes.io/name": "airflow"},
+    "ports": [{"name": "redis", "targetPort": "redis", "port": 6379}],
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "expected"),
+    [
+        ("StatefulSet", "airflow-postgresql", POSTGRES_STATEFULSET_SPEC),
+        ("Service", "airflow-postgresql", POSTGRES_SERVICE_SPEC),
+        ("Deployment", "airflow-redis", REDIS_DEPLOYMENT_SPEC),
+        ("Service", "airflow-redis", REDIS_SERVICE_SPEC),
+    ],
+)
+def test_should_give_the_database_and_the_broker_exactly_this_spec(
+    default_run: Capture, kind: str, name: str, expected: dict[str, Any]
+) -> None:
+    assert default_run.object(kind, name)["spec"] == expected, f"{kind}/{name}"

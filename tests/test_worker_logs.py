@@ -279,6 +279,42 @@ def test_should_chown_the_volume_as_root_only_when_asked_and_say_why(run: Run) -
     assert labels["pod-security.kubernetes.io/audit"] == labels["pod-security.kubernetes.io/warn"] == "restricted"
 
 
+# The root init container whole: its user, capabilities, environment and script are the whole of what the Pod Security
+# exception allows, and nothing else may run as root.
+PERMISSIONS_FIX_CONTAINER = {
+    "name": "fix-logs-permissions",
+    "image": "apache/airflow:3.3.2",
+    "imagePullPolicy": "IfNotPresent",
+    "command": [
+        "bash",
+        "-c",
+        'set -eu\nif [ "$(stat -c %u "$LOGS")" != "$OWNER_UID" ]; then\n  chown -R "$OWNER_UID:$OWNER_GID" "$LOGS"\n'
+        '  chmod -R g+rwX "$LOGS"\n  echo "fix-logs-permissions: gave $LOGS to $OWNER_UID:$OWNER_GID"\nfi\n',
+    ],
+    "env": [
+        {"name": "LOGS", "value": "/opt/airflow/logs"},
+        {"name": "OWNER_UID", "value": "50000"},
+        {"name": "OWNER_GID", "value": "0"},
+    ],
+    "volumeMounts": [{"name": "logs", "mountPath": "/opt/airflow/logs"}],
+    "resources": {"requests": {"memory": "32Mi", "cpu": "10m"}, "limits": {"memory": "64Mi", "cpu": "100m"}},
+    "securityContext": {
+        "runAsUser": 0,
+        "runAsGroup": 0,
+        "runAsNonRoot": False,
+        "privileged": False,
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"], "add": ["CHOWN", "FOWNER", "DAC_OVERRIDE"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    },
+}
+
+
+def test_should_give_the_permissions_fix_exactly_this_container(run: Run) -> None:
+    assert container(run(workerLogsFixPermissions=True), PERMISSIONS_FIX_NAME, init=True) == PERMISSIONS_FIX_CONTAINER
+
+
 # --- the component --------------------------------------------------------------------------------------------------
 
 
