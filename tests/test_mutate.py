@@ -79,7 +79,7 @@ diff --git a/components/gone.py b/components/gone.py
     ("module", "test_file", "expected"),
     [
         ("airflow", "test_airflow.py", True),
-        ("airflow", "test_stack.py", True),
+        ("airflow", "test_airflow_pods.py", True),
         ("airflow", "test_ingress.py", False),
         ("ingress", "test_stack.py", True),
         ("postgres", "test_backing_services.py", True),

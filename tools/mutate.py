@@ -47,7 +47,7 @@ FIGURES = MUTANTS / "figures.json"
 # minute for each survivor instead of seconds. settings.py and kube.py are judged by all of them: each file checks
 # the keys of its own feature (defaults, rules, messages) and the objects that kube.py's helpers build for it.
 EXTRA_JUDGES: dict[str, tuple[str, ...]] = {
-    "airflow": ("test_disruption_budgets.py",),
+    "airflow": ("test_airflow_pods.py", "test_disruption_budgets.py"),
     "database_url": ("test_connection_pool.py", "test_database_backup.py", "test_backing_services.py", "test_secrets.py"),
     "log_groomer": ("test_worker_logs.py",),
     "postgres": ("test_backing_services.py",),
