@@ -225,6 +225,7 @@ POSTGRES_STATEFULSET_SPEC = {
         },
     },
 }
+POSTGRES_CLAIM_SPEC = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "8Gi"}}}
 POSTGRES_SERVICE_SPEC = {
     "selector": {"app.kubernetes.io/component": "postgresql", "app.kubernetes.io/name": "airflow"},
     "ports": [{"name": "postgres", "targetPort": "postgres", "port": 5432}],
@@ -323,6 +324,7 @@ REDIS_SERVICE_SPEC = {
     [
         ("StatefulSet", "airflow-postgresql", POSTGRES_STATEFULSET_SPEC),
         ("Service", "airflow-postgresql", POSTGRES_SERVICE_SPEC),
+        ("PersistentVolumeClaim", "airflow-postgresql-data", POSTGRES_CLAIM_SPEC),
         ("Deployment", "airflow-redis", REDIS_DEPLOYMENT_SPEC),
         ("Service", "airflow-redis", REDIS_SERVICE_SPEC),
     ],
