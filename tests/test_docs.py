@@ -1,25 +1,36 @@
-"""The README stays true: its configuration reference is Pulumi.yaml's, and it names the two set-up commands."""
+"""The docs stay true: the configuration reference is Pulumi.yaml's, the README names the two set-up commands, and
+every relative link points at a file and heading that exist."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import pytest
+
 from components.settings import PROJECT_DIR, config_schema
 from tools import config_doc
 
 
 def test_should_document_exactly_the_keys_pulumi_yaml_declares() -> None:
-    table = config_doc.documented_table((PROJECT_DIR / "README.md").read_text())
+    table = config_doc.documented_table(config_doc.DOCUMENT.read_text())
     documented = set(re.findall(r"^\| `([A-Za-z]+)` \|", table, re.M))
     declared = set(config_schema())
     assert documented == declared, {"undocumented": declared - documented, "not declared": documented - declared}
 
 
 def test_should_keep_the_reference_identical_to_the_generated_one() -> None:
-    assert config_doc.documented_table((PROJECT_DIR / "README.md").read_text()) == config_doc.table(), (
-        "README.md's configuration reference is stale: run `python -m tools.config_doc --write`"
+    assert config_doc.documented_table(config_doc.DOCUMENT.read_text()) == config_doc.table(), (
+        "docs/configuration.md is stale: run `.venv/bin/python -m tools.config_doc --write`"
     )
+
+
+def test_should_rewrite_only_the_table_between_the_markers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    document = tmp_path / "configuration.md"
+    document.write_text(f"# Intro\n\n{config_doc.START}\n| stale |\n{config_doc.END}\n\nAfter.\n")
+    monkeypatch.setattr(config_doc, "DOCUMENT", document)
+    assert config_doc.main(["--write"]) == 0
+    assert document.read_text() == f"# Intro\n\n{config_doc.START}\n{config_doc.table()}{config_doc.END}\n\nAfter.\n"
 
 
 def test_should_give_every_key_a_description() -> None:

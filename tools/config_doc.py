@@ -1,7 +1,7 @@
-"""The README's configuration reference, made from Pulumi.yaml so the two cannot drift apart.
+"""The configuration reference (docs/configuration.md), made from Pulumi.yaml so the two cannot drift apart.
 
     python -m tools.config_doc          print the table
-    python -m tools.config_doc --write  rewrite the table between the markers in README.md
+    python -m tools.config_doc --write  rewrite the table between the markers in docs/configuration.md
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 
 from components.settings import PROJECT_DIR, config_schema, secret_keys
 
-README = PROJECT_DIR / "README.md"
+DOCUMENT = PROJECT_DIR / "docs" / "configuration.md"
 START, END = "<!-- config-reference:start -->", "<!-- config-reference:end -->"
 BLOCK = re.compile(re.escape(START) + r"\n(.*?)" + re.escape(END), re.DOTALL)
 
@@ -34,23 +34,23 @@ def table() -> str:
     return "\n".join(rows) + "\n"
 
 
-def documented_table(readme: str) -> str:
-    match = BLOCK.search(readme)
+def documented_table(document: str) -> str:
+    match = BLOCK.search(document)
     if not match:
-        raise ValueError(f"README.md has no {START} ... {END} block")
+        raise ValueError(f"{DOCUMENT.name} has no {START} ... {END} block")
     return match.group(1)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.config_doc", description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="rewrite the table in README.md")
+    parser.add_argument("--write", action="store_true", help=f"rewrite the table in docs/{DOCUMENT.name}")
     options = parser.parse_args(argv)
     if not options.write:
         sys.stdout.write(table())
         return 0
-    readme = README.read_text()
-    documented_table(readme)
-    README.write_text(BLOCK.sub(lambda _: f"{START}\n{table()}{END}", readme))
+    document = DOCUMENT.read_text()
+    documented_table(document)
+    DOCUMENT.write_text(BLOCK.sub(lambda _: f"{START}\n{table()}{END}", document))
     return 0
 
 
