@@ -84,36 +84,41 @@ diff --git a/components/gone.py b/components/gone.py
         ("ingress", "test_stack.py", True),
         ("postgres", "test_backing_services.py", True),
         ("redis", "test_git_sync.py", False),
-        ("settings", "test_git_sync.py", True),
-        ("kube", "test_tls_issuer.py", True),
+        ("kube", "test_pod_security.py", True),
+        ("kube", "test_tls_issuer.py", False),
         ("database_backup", "test_database_backup.py", True),
+        ("settings.git_sync", "test_git_sync.py", True),
+        ("settings.git_sync", "test_stack_files.py", True),
+        ("settings.edge", "test_tls_issuer.py", True),
+        ("settings.core", "test_settings.py", True),
+        ("settings.core", "test_airflow.py", False),
     ],
 )
 def test_should_judge_a_module_by_its_own_tests_and_the_listed_ones(module: str, test_file: str, expected: bool) -> None:
     assert mutate.judges(module, test_file) is expected
 
 
+CALLED = {
+    "components.airflow.x_secrets_digest",
+    "components.ingress.x_wildcard_host",
+    "components.settings.core.x_read_settings",
+    "components.settings.edge.xǁEdgeǁvalidate",
+    "tools.harness.x_run",
+}
+
+
 @pytest.mark.parametrize(
     ("env", "kept"),
     [
-        ("stats", {"components.ingress.x_wildcard_host", "components.settings.x_read_settings", "tools.harness.x_run"}),
-        ("components.airflow.x_f__mutmut_1", {
-            "components.airflow.x_secrets_digest", "components.ingress.x_wildcard_host",
-            "components.settings.x_read_settings", "tools.harness.x_run",
-        }),
+        ("stats", {"components.ingress.x_wildcard_host", "components.settings.edge.xǁEdgeǁvalidate", "tools.harness.x_run"}),
+        ("components.airflow.x_f__mutmut_1", CALLED),
     ],
-)  # fmt: skip
+)
 def test_should_forget_calls_into_modules_the_test_does_not_judge_while_mutmut_records_them(
     monkeypatch: pytest.MonkeyPatch, env: str, kept: set[str]
 ) -> None:
-    called = {
-        "components.airflow.x_secrets_digest",
-        "components.ingress.x_wildcard_host",
-        "components.settings.x_read_settings",
-        "tools.harness.x_run",
-    }
     monkeypatch.setenv("MUTANT_UNDER_TEST", env)
-    monkeypatch.setattr(state(), "_stats", set(called))
+    monkeypatch.setattr(state(), "_stats", set(CALLED))
     mutate.pytest_runtest_teardown(cast(pytest.Item, SimpleNamespace(path=Path("/x/tests/test_ingress.py"))))
     assert state()._stats == kept  # noqa: SLF001
 

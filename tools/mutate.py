@@ -42,36 +42,37 @@ COMPONENTS = PROJECT_DIR / "components"
 MUTANTS = PROJECT_DIR / "mutants"
 FIGURES = MUTANTS / "figures.json"
 
-# Which test files judge the mutants of a module of components/: tests/test_<module>.py, and these. Every test that
-# runs the program calls every module, so without this map mutmut would try a mutant against every such test: a
-# minute for each survivor instead of seconds. settings.py and kube.py are judged by all of them: each file checks
-# the keys of its own feature (defaults, rules, messages) and the objects that kube.py's helpers build for it.
+# Which test files judge the mutants of a module of components/ (dotted below it: "settings.git_sync"): the file named
+# after the module's last part, tests/test_stack.py, and those listed. Every test that runs the program calls every
+# module, so without this map mutmut would try each mutant against all of them: a minute for each survivor instead of
+# seconds. tests/test_stack.py holds the whole stack's tables (every resource's type and parent, every object's name,
+# namespace and component): a renamed or re-parented resource is one that `pulumi up` replaces.
+JUDGES_EVERY_MODULE = "test_stack.py"
+SETTINGS_TESTS = ("test_settings.py", "test_stack_files.py")
+BACKING_SERVICES = ("test_backing_services.py", "test_connection_pool.py", "test_database_backup.py")
 EXTRA_JUDGES: dict[str, tuple[str, ...]] = {
     "airflow": ("test_airflow_pods.py", "test_disruption_budgets.py"),
-    "database_url": ("test_connection_pool.py", "test_database_backup.py", "test_backing_services.py", "test_secrets.py"),
+    "database_url": (*BACKING_SERVICES, "test_secrets.py"),
+    "kube": ("test_airflow.py", "test_airflow_pods.py", "test_backing_services.py", "test_pod_security.py", "test_schemas.py"),
     "log_groomer": ("test_worker_logs.py",),
     "postgres": ("test_backing_services.py",),
     "redis": ("test_backing_services.py",),
     "tls_issuer": ("test_schemas.py",),
     "worker_logs": ("test_pod_security.py",),
+    "settings.database": (*BACKING_SERVICES, "test_metadata_cleanup.py"),
+    "settings.edge": ("test_ingress.py", "test_ingress_controller.py", "test_tls_issuer.py"),
+    "settings.git_repository": ("test_git_sync.py",),
+    "settings.ssh": ("test_git_sync.py",),
 }
-JUDGED_BY_EVERY_TEST = frozenset({"kube", "settings"})
 
 # mutmut's names: components.<module>.x_<function>__mutmut_<n>, components.<module>.xǁ<Class>ǁ<method>__mutmut_<n>.
-MUTANT_NAME = re.compile(r"^components\.(?P<module>\w+)\.x")
-
-
-# The whole stack's tables (every resource's name, type and parent; every object's namespace and component) judge every
-# module: a renamed or re-parented resource is one that `pulumi up` replaces.
-JUDGES_EVERY_MODULE = "test_stack.py"
+MUTANT_NAME = re.compile(r"^components\.(?P<module>[\w.]+?)\.x[_ǁ]")
 
 
 def judges(module: str, test_file: str) -> bool:
-    return (
-        module in JUDGED_BY_EVERY_TEST
-        or test_file == JUDGES_EVERY_MODULE
-        or test_file in (f"test_{module}.py", *EXTRA_JUDGES.get(module, ()))
-    )
+    own = f"test_{module.rpartition('.')[2]}.py"
+    settings = SETTINGS_TESTS if module == "settings" or module.startswith("settings.") else ()
+    return test_file in (own, JUDGES_EVERY_MODULE, *settings, *EXTRA_JUDGES.get(module, ()))
 
 
 @pytest.hookimpl(tryfirst=True)
