@@ -4,6 +4,7 @@ import pulumi
 
 from components import kube
 from components.airflow import IMAGE_DAGS, AirflowCore, AirflowCoreArgs, AirflowSecretValues
+from components.airflow_overrides import AirflowOverrides, AirflowOverridesArgs
 from components.connection_pool import ConnectionPool, ConnectionPoolArgs
 from components.database_backup import DatabaseBackup, DatabaseBackupArgs
 from components.disruption_budgets import DisruptionBudgets, DisruptionBudgetsArgs
@@ -12,10 +13,11 @@ from components.ingress import AirflowIngress, AirflowIngressArgs, https_url, ui
 from components.ingress_controller import IngressController, IngressControllerArgs
 from components.metadata_cleanup import MetadataCleanup, MetadataCleanupArgs
 from components.network_policies import NetworkPolicies, NetworkPoliciesArgs
+from components.pod_customisation import PodCustomisation, PodCustomisationArgs
 from components.postgres import Postgres, PostgresArgs
 from components.redis import Redis, RedisArgs
 from components.secrets import AirflowSecrets, AirflowSecretsArgs
-from components.settings import SettingsError, load_settings
+from components.settings import SettingsError, load_settings, oversubscription
 from components.tls_issuer import TlsIssuer, TlsIssuerArgs
 from components.worker_logs import WorkerLogs, WorkerLogsArgs, pod_security_enforce_level
 
@@ -27,6 +29,13 @@ except SettingsError as error:
 
 if settings.skip_await:
     pulumi.runtime.register_stack_transformation(kube.skip_await_transformation)
+# Before any resource: it adds the team's pull secrets, pod metadata and identities to every pod the stack creates.
+pulumi.runtime.register_stack_transformation(
+    PodCustomisation(PodCustomisationArgs(settings.customisation)).transformation
+)
+concurrency = settings.customisation.worker_concurrency
+if (too_many := oversubscription(concurrency, settings.worker)) is not None:
+    pulumi.log.warn(f"airflow:workerConcurrency = {concurrency}: {too_many}; lower it or raise the worker's limits")
 
 namespace = kube.namespace(
     "namespace",
@@ -120,6 +129,11 @@ tls = TlsIssuer(
 host = ui_host(edge.domain, ingress_controller.lb_address, edge.wildcard_dns_service, public_ca=edge.issuer_kind.is_acme)
 base_url = https_url(host)
 
+overrides = AirflowOverrides(
+    "overrides",
+    AirflowOverridesArgs(namespace=namespace_name, settings=settings.customisation, digest_key=secrets.api_secret_key),
+)
+
 airflow = AirflowCore(
     "airflow",
     AirflowCoreArgs(
@@ -136,6 +150,7 @@ airflow = AirflowCore(
         base_url=base_url,
         dags=dags,
         worker_storage=worker_logs.storage,
+        overrides=overrides.environment,
     ),
 )
 
@@ -167,6 +182,7 @@ if settings.metadata_cleanup.enabled:
             image=settings.airflow_image,
             image_pull_policy=settings.image_pull_policy,
             airflow_env=airflow.process_env,
+            airflow_env_from=airflow.process_env_from,
         ),
     )
     database_clients.append(cleanup.component)

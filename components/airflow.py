@@ -15,18 +15,16 @@ the workloads: they start together and the slow part (image pulls) overlaps.
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kube
+from components.airflow_overrides import AirflowEnvironment
 from components.log_groomer import log_groomer
-from components.settings import ProcessSettings, Resources, Settings
+from components.settings import TASK_RUNNERS, ProcessSettings, Resources, Settings
 
 AIRFLOW_UID = 50000
 # The official image is built to run with gid 0: its files are group-owned by root and group-writable.
@@ -67,8 +65,8 @@ SAFE_TO_EVICT_ANNOTATION = "cluster-autoscaler.kubernetes.io/safe-to-evict"
 # Pods read the Secret through secretKeyRef, so a changed Secret alone changes no pod template and restarts nothing.
 # This annotation carries a keyed digest of the Secret's data: a change of any value rolls every Airflow workload.
 SECRETS_DIGEST_ANNOTATION = "airflow.pulumi.io/secrets-digest"
-# Domain separation: the digest's key is also Airflow's API secret key, which signs other things with HMAC.
-SECRETS_DIGEST_CONTEXT = b"airflow.pulumi.io/secrets-digest\n"
+# The same for the team's own secret options, connections and variables (AirflowOverrides).
+OVERRIDES_DIGEST_ANNOTATION = "airflow.pulumi.io/overrides-digest"
 MIGRATION_JOB_PREFIX = "airflow-db-migrate-"
 WORKER_COMPONENT = "worker"
 
@@ -137,6 +135,8 @@ class AirflowCoreArgs:
     """Where DAGs come from."""
     worker_storage: WorkerStorage
     """Where worker logs go."""
+    overrides: AirflowEnvironment = field(default_factory=AirflowEnvironment)
+    """The team's own Airflow options, connections, variables and environment sources (AirflowOverrides)."""
 
 
 @dataclass(frozen=True)
@@ -172,22 +172,6 @@ def secret_env(name: str, secret_name: pulumi.Input[str], key: str) -> k8s.core.
     )
 
 
-def secrets_digest(data: Mapping[str, pulumi.Input[str]], key: pulumi.Input[str]) -> pulumi.Output[str]:
-    """HMAC-SHA256 of the Secret's data (sorted by key), as hex, and not secret.
-
-    Keyed with a generated secret, the digest tells nothing about the values, not even whether a guessed database URL
-    is the right one; so it is unsecreted, and a preview shows which pods restart and that the migration Job re-runs.
-    """
-    names = sorted(data)
-
-    def digest(values: list[Any]) -> str:
-        key_value, *data_values = values
-        message = json.dumps(dict(zip(names, data_values, strict=True)), sort_keys=True, separators=(",", ":"))
-        return hmac.new(str(key_value).encode(), SECRETS_DIGEST_CONTEXT + message.encode(), hashlib.sha256).hexdigest()
-
-    return pulumi.Output.unsecret(pulumi.Output.all(key, *(data[name] for name in names)).apply(digest))
-
-
 def migration_job_name(image: str, digest: str) -> str:
     """A new image means new migrations, a new database URL an unmigrated database: either gives the Job a new name,
     which makes Pulumi run it again (Jobs are immutable). 19 + 8 + 1 + 12 characters, within a DNS label's 63."""
@@ -206,6 +190,8 @@ class AirflowCore(pulumi.ComponentResource):
     process_env: list[k8s.core.v1.EnvVarArgs]
     """The environment every Airflow process gets (database and broker by secretKeyRef, settings), for a component
     that runs the `airflow` CLI beside them (MetadataCleanup)."""
+    process_env_from: list[k8s.core.v1.EnvFromSourceArgs]
+    """The existing Secrets and ConfigMaps every Airflow process reads its environment from, likewise."""
 
     def __init__(self, name: str, args: AirflowCoreArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow:index:AirflowCore", name, None, opts)
@@ -229,7 +215,7 @@ class AirflowCore(pulumi.ComponentResource):
             string_data=secret_data,
             opts=child,
         )
-        self._secrets_digest = secrets_digest(secret_data, args.secrets.api_secret_key)
+        self._secrets_digest = kube.secrets_digest(secret_data, args.secrets.api_secret_key)
         # Pods take the Secret's name from the object, so Pulumi creates it before any pod that reads it.
         self._secret_name = secret.metadata.name
 
@@ -308,6 +294,7 @@ class AirflowCore(pulumi.ComponentResource):
 
         self.components = [process.component for process in processes] + [WORKER_COMPONENT]
         self.process_env = self._common_env()
+        self.process_env_from = args.overrides.env_from
         self.api_service_name = api_service.metadata.name
         self.api_service_port = API_PORT
         self.register_outputs({"api_service_name": self.api_service_name, "api_service_port": self.api_service_port})
@@ -334,7 +321,7 @@ class AirflowCore(pulumi.ComponentResource):
             secret_env("AIRFLOW__API__SECRET_KEY", self._secret_name, "api-secret-key"),
             secret_env("AIRFLOW__API_AUTH__JWT_SECRET", self._secret_name, "jwt-secret"),
         ]
-        return env
+        return env + args.overrides.env
 
     def _writable_dirs(self, with_logs: bool, tmp_size: str = "256Mi") -> kube.PodAddons:
         pairs = [kube.writable_dir("runtime", RUNTIME_DIR), kube.writable_dir("tmp", "/tmp", tmp_size)]
@@ -361,6 +348,7 @@ class AirflowCore(pulumi.ComponentResource):
             image_pull_policy=settings.image_pull_policy,
             args=args,
             env=self._common_env() + addons.env + (extra_env or []),
+            env_from=self._args.overrides.env_from or None,
             ports=ports or None,
             liveness_probe=liveness,
             readiness_probe=readiness,
@@ -424,10 +412,19 @@ class AirflowCore(pulumi.ComponentResource):
         return addons
 
     def _pod_metadata(self, component: str, annotations: Mapping[str, str] | None = None) -> k8s.meta.v1.ObjectMetaArgs:
+        overrides_digest = self._args.overrides.digest
         return k8s.meta.v1.ObjectMetaArgs(
             labels=kube.labels(component),
-            annotations={**(annotations or {}), SECRETS_DIGEST_ANNOTATION: self._secrets_digest},
+            annotations={
+                **(annotations or {}),
+                SECRETS_DIGEST_ANNOTATION: self._secrets_digest,
+                **({OVERRIDES_DIGEST_ANNOTATION: overrides_digest} if overrides_digest else {}),
+            },
         )
+
+    def _task_env(self, component: str) -> list[k8s.core.v1.EnvVarArgs]:
+        """Connections and variables, for the processes that run tasks or callbacks."""
+        return self._args.overrides.task_env if component in TASK_RUNNERS else []
 
     # --- workloads ----------------------------------------------------------------------------------------------
 
@@ -487,7 +484,7 @@ class AirflowCore(pulumi.ComponentResource):
             process.args,
             process.settings.resources,
             addons,
-            process.env,
+            process.env + self._task_env(process.component),
             ports=process.ports,
             liveness=process.liveness,
             readiness=process.readiness,
@@ -528,8 +525,14 @@ class AirflowCore(pulumi.ComponentResource):
             ["celery", "worker"],
             settings.worker.resources,
             addons,
-            # dumb-init must pass SIGTERM to the worker alone, so Celery does a warm shutdown and finishes its tasks.
-            extra_env=[k8s.core.v1.EnvVarArgs(name="DUMB_INIT_SETSID", value="0")],
+            extra_env=[
+                # dumb-init must pass SIGTERM to the worker alone, so Celery does a warm shutdown and finishes its tasks.
+                k8s.core.v1.EnvVarArgs(name="DUMB_INIT_SETSID", value="0"),
+                k8s.core.v1.EnvVarArgs(
+                    name="AIRFLOW__CELERY__WORKER_CONCURRENCY", value=str(settings.customisation.worker_concurrency)
+                ),
+                *self._task_env(component),
+            ],
             ports=[k8s.core.v1.ContainerPortArgs(name="worker-logs", container_port=WORKER_LOG_PORT)],
             liveness=kube.exec_probe(
                 ["sh", "-c", f'exec celery --app {CELERY_APP} inspect ping -d "celery@$(hostname)"'],

@@ -21,7 +21,6 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kube
-from components.airflow import secrets_digest
 from components.database_url import DatabaseConnection, parse_database_url
 from components.settings import PgBouncerSettings
 
@@ -141,7 +140,7 @@ class ConnectionPool(pulumi.ComponentResource):
                     metadata=k8s.meta.v1.ObjectMetaArgs(
                         labels=kube.labels(COMPONENT),
                         # The config is read at start: a changed pool size or database password restarts the pods.
-                        annotations={CONFIG_DIGEST_ANNOTATION: secrets_digest(data, args.digest_key)},
+                        annotations={CONFIG_DIGEST_ANNOTATION: kube.secrets_digest(data, args.digest_key)},
                     ),
                     spec=k8s.core.v1.PodSpecArgs(
                         service_account_name=service_account.metadata.name,

@@ -7,7 +7,12 @@ filesystem (a component that needs to write mounts an emptyDir there).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -220,6 +225,26 @@ def cron_job_spec(schedule: str, job: k8s.batch.v1.JobSpecArgs, suspend: bool = 
         failed_jobs_history_limit=3,
         job_template=k8s.batch.v1.JobTemplateSpecArgs(spec=job),
     )
+
+
+# Domain separation: the digest's key is also Airflow's API secret key, which signs other things with HMAC.
+SECRETS_DIGEST_CONTEXT = b"airflow.pulumi.io/secrets-digest\n"
+
+
+def secrets_digest(data: Mapping[str, pulumi.Input[str]], key: pulumi.Input[str]) -> pulumi.Output[str]:
+    """HMAC-SHA256 of the Secret's data (sorted by key), as hex, and not secret.
+
+    Keyed with a generated secret, the digest tells nothing about the values, not even whether a guessed database URL
+    is the right one; so it is unsecreted, and a preview shows which pods restart and that the migration Job re-runs.
+    """
+    names = sorted(data)
+
+    def digest(values: list[Any]) -> str:
+        key_value, *data_values = values
+        message = json.dumps(dict(zip(names, data_values, strict=True)), sort_keys=True, separators=(",", ":"))
+        return hmac.new(str(key_value).encode(), SECRETS_DIGEST_CONTEXT + message.encode(), hashlib.sha256).hexdigest()
+
+    return pulumi.Output.unsecret(pulumi.Output.all(key, *(data[name] for name in names)).apply(digest))
 
 
 SKIP_AWAIT = {"pulumi.com/skipAwait": "true"}

@@ -50,6 +50,8 @@ class MetadataCleanupArgs:
     """Pull policy of the container."""
     airflow_env: list[k8s.core.v1.EnvVarArgs]
     """The environment every Airflow process gets (AirflowCore.process_env): database URL, settings."""
+    airflow_env_from: list[k8s.core.v1.EnvFromSourceArgs]
+    """The environment sources every Airflow process gets (AirflowCore.process_env_from)."""
 
 
 class MetadataCleanup(pulumi.ComponentResource):
@@ -76,6 +78,7 @@ class MetadataCleanup(pulumi.ComponentResource):
                 *args.airflow_env,
                 k8s.core.v1.EnvVarArgs(name="RETENTION_DAYS", value=str(settings.retention_days)),
             ],
+            env_from=args.airflow_env_from or None,
             security_context=kube.container_security(AIRFLOW_UID, AIRFLOW_GID),
             resources=kube.resource_requirements(settings.resources),
             volume_mounts=[mount for _, mount in writable],

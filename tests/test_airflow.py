@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from components.airflow import API_SERVICE_NAME, SAFE_TO_EVICT_ANNOTATION, SECRETS_DIGEST_ANNOTATION, secrets_digest
+from components.airflow import API_SERVICE_NAME, SAFE_TO_EVICT_ANNOTATION, SECRETS_DIGEST_ANNOTATION
+from components.kube import secrets_digest
 from components.worker_logs import POD_SECURITY_EXCEPTION_ANNOTATION, POD_SECURITY_EXCEPTION_REASON
 from tests.conftest import Run, settings_problems
 from tools.harness import Capture, is_secret, reveal

@@ -49,6 +49,7 @@ def test_should_register_in_a_preview_every_resource_an_update_creates() -> None
 RESOURCE_TREE = {
     "namespace": ("kubernetes:core/v1:Namespace", None),
     "secrets": ("airflow:index:AirflowSecrets", None),
+    "overrides": ("airflow:index:AirflowOverrides", None),
     "postgres": ("airflow:index:Postgres", None),
     "redis": ("airflow:index:Redis", None),
     "worker-logs": ("airflow:index:WorkerLogs", None),

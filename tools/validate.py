@@ -86,6 +86,23 @@ FEATURE_RENDERS = (
         checkov=True,
     ),
     Render(
+        "customised",
+        values={
+            "airflowImageDigest": "sha256:" + "ab" * 32,
+            "airflowConfig": '{"core": {"parallelism": 64}, "smtp": {"smtp_host": "smtp.acme-corp.io"}}',
+            "airflowVariables": '{"environment": "prod"}',
+            "extraEnvFrom": '["secret/airflow-extra", "configmap/airflow-settings"]',
+            "imagePullSecrets": '["registry-acme"]',
+            "podAnnotations": '{"default": {"team": "data"}, "worker": {"vault.hashicorp.com/agent-inject": "true"}}',
+            "podLabels": '{"default": {"cost-centre": "analytics"}}',
+            "serviceAccountAnnotations": '{"worker": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/w"}}',
+            "workerConcurrency": "8",
+            "pgbouncerEnabled": "true",
+        },
+        secrets={"airflowConnections": '{"reporting": "postgresql://r:pw@reports.acme-corp.io:5432/reports"}'},
+        checkov=True,
+    ),
+    Render(
         "existing-edge-letsencrypt",
         values={
             "ingressMode": "existing",

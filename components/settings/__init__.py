@@ -9,6 +9,7 @@ The names below are the package's interface; the components and tools import the
 """
 
 from components.settings.core import Settings, load_settings, read_settings, secret_keys
+from components.settings.customisation import COMPONENTS, TASK_RUNNERS, CustomisationSettings, EnvEntry, oversubscription
 from components.settings.database import (
     DATABASE_DEFAULT_PORT,
     DatabaseBackupSettings,
@@ -29,12 +30,16 @@ from components.settings.worker_logs import ClaimRetention, WorkerLogsSettings
 
 __all__ = [
     "BUILT_IN_HOST_KEYS",
+    "COMPONENTS",
     "DATABASE_DEFAULT_PORT",
     "PROJECT_DIR",
+    "TASK_RUNNERS",
     "ClaimRetention",
     "ConfigReader",
+    "CustomisationSettings",
     "DatabaseBackupSettings",
     "EdgeSettings",
+    "EnvEntry",
     "GitSyncSettings",
     "GitTransport",
     "InstallMode",
@@ -54,6 +59,7 @@ __all__ = [
     "config_schema",
     "cron_schedule",
     "load_settings",
+    "oversubscription",
     "project_file",
     "read_settings",
     "secret_keys",

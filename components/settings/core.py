@@ -7,6 +7,7 @@ from functools import cache
 
 import pulumi
 
+from components.settings.customisation import CustomisationSettings, read_customisation
 from components.settings.database import (
     DatabaseBackupSettings,
     MetadataCleanupSettings,
@@ -28,6 +29,7 @@ from components.settings.rules import (
     airflow_image_tag,
     dns_label,
     email,
+    image_digest_or_empty,
     image_repository,
     integer_between,
     label_selector,
@@ -75,17 +77,20 @@ class Settings:
     database_backup: DatabaseBackupSettings
     metadata_cleanup: MetadataCleanupSettings
     pgbouncer: PgBouncerSettings
+    customisation: CustomisationSettings
 
 
 def read_settings(reader: ConfigReader, stack: str) -> Settings:
     """Reads every key; raises SettingsError listing all problems found."""
     repository = reader.read("airflowImageRepository", image_repository)
     tag = reader.read("airflowImageTag", airflow_image_tag)
+    digest = reader.read("airflowImageDigest", image_digest_or_empty)
     settings = Settings(
         project=reader.project,
         stack=stack,
         namespace=reader.read("namespace", dns_label),
-        airflow_image=f"{repository}:{tag}",
+        # With a digest the tag only documents the release: the node pulls exactly the digest.
+        airflow_image=f"{repository}:{tag}" + (f"@{digest}" if digest else ""),
         image_pull_policy=reader.read("imagePullPolicy", one_of(*PULL_POLICIES)),
         skip_await=reader.read("skipAwait", parse_bool),
         admin_username=reader.read("adminUsername", username),
@@ -110,6 +115,7 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
         database_backup=read_database_backup(reader),
         metadata_cleanup=read_metadata_cleanup(reader),
         pgbouncer=read_pgbouncer(reader),
+        customisation=read_customisation(reader),
     )
     reader.check_undeclared()
     if reader.problems:

@@ -116,6 +116,22 @@ class ConfigReader:
             self.fail(key, "(not set)" if raw is None else repr(raw), str(error))
             return parse(self.default(key) or "")
 
+    def structured(self, key: str, kind: type[dict[str, Any]] | type[list[Any]]) -> tuple[Any, bool]:
+        """An object or array key (`pulumi config set --path`), parsed from the JSON the CLI passes, and whether the
+        stack stores any part of it encrypted (then all of it is treated as secret). A value of another shape is a
+        problem, reported without the value, and the declared default stands in."""
+        encrypted = self._is_secret(self.qualified(key))
+        raw = self.text(key)
+        try:
+            value = json.loads(raw or "")
+        except ValueError:
+            value = None
+        if not isinstance(value, kind):
+            shown = "(secret)" if encrypted else repr(raw)
+            self.fail(key, shown, f"must be {'an object' if kind is dict else 'a list'}: set it with `pulumi config set --path`")
+            return json.loads(self.default(key) or "null"), encrypted
+        return value, encrypted
+
     def secret(self, key: str, parse: Callable[[str], str] | None = None) -> pulumi.Output[str] | None:
         """A secret value as a secret Output (None when unset). Its text never appears in a message.
 

@@ -114,6 +114,12 @@ def image_reference(raw: str) -> str:
     return raw
 
 
+def image_digest_or_empty(raw: str) -> str:
+    if raw and not re.match(r"^sha256:[a-f0-9]{64}$", raw):
+        raise ValueError("must be empty or an image digest such as sha256:<64 lower-case hex digits>")
+    return raw
+
+
 def email(raw: str) -> str:
     if not EMAIL.match(raw):
         raise ValueError("must be an e-mail address such as ops@example.com")

@@ -1,0 +1,221 @@
+"""Making it yours: Airflow's own configuration, connections and variables, extra environment sources, image pull
+secrets, pod and service-account metadata and the workers' concurrency, from the stack's structured keys
+(AirflowOverrides, PodCustomisation).
+
+Nothing here can weaken what the stack guarantees: an Airflow option the stack sets itself is refused with the key
+that controls it, as are the labels the stack selects pods by and the annotations that carry its own state or would
+loosen a pod's security profile.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from components.settings.reader import ConfigReader
+from components.settings.resources import ProcessSettings
+from components.settings.rules import DNS_SUBDOMAIN, LABEL_KEY, LABEL_VALUE, integer_between, quantity_value
+
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+ENV_SUFFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Every component label the stack gives a pod; the tests check this list against the full render.
+COMPONENTS = (
+    "api-server", "scheduler", "dag-processor", "triggerer", "worker", "migrations", "metadata-cleanup",
+    "database-backup", "pgbouncer", "postgresql", "redis",
+)  # fmt: skip
+# The Airflow processes that run task or callback code, which are the ones that read connections and variables.
+TASK_RUNNERS = ("worker", "triggerer", "dag-processor")
+DEFAULT = "default"
+# Airflow options the stack sets itself, and what controls each instead.
+OWNED_OPTIONS: dict[tuple[str, str], str] = {
+    ("core", "executor"): "the stack runs the CeleryExecutor",
+    ("database", "sql_alchemy_conn"): "airflow:externalDatabaseUrl (and airflow:pgbouncerEnabled)",
+    ("celery", "broker_url"): "airflow:externalBrokerUrl",
+    ("core", "fernet_key"): "airflow:fernetKey",
+    ("api", "secret_key"): "the stack generates it (see rotating a secret)",
+    ("api_auth", "jwt_secret"): "the stack generates it (see rotating a secret)",
+    ("core", "dags_folder"): "airflow:gitSyncRepository and airflow:gitSyncSubPath",
+    ("api", "base_url"): "airflow:domain",
+    ("core", "execution_api_server_url"): "the stack points it at the api-server's Service",
+    ("core", "auth_manager"): "the stack runs FAB's auth manager",
+    ("core", "load_examples"): "the stack never loads the examples",
+    ("core", "hostname_callable"): "the stack sets it so that task logs can be read from the workers",
+    ("fab", "config_file"): "the stack keeps FAB's config file on the runtime volume",
+    ("fab", "cookie_secure"): "the stack serves the UI over HTTPS only",
+    ("fab", "enable_proxy_fix"): "the stack sets it for the Ingress",
+    ("dag_processor", "refresh_interval"): "airflow:gitSyncDagRefreshInterval",
+    ("dag_processor", "bundle_refresh_check_interval"): "airflow:gitSyncDagRefreshInterval",
+    ("celery", "worker_concurrency"): "airflow:workerConcurrency",
+    ("logging", "worker_log_server_port"): "the NetworkPolicies open 8793",
+    ("logging", "trigger_log_server_port"): "the NetworkPolicies open 8794",
+    ("logging", "base_log_folder"): "the stack mounts the logs volumes there",
+}
+# Labels the stack selects its pods by, and annotations that hold its own state or a pod's security profile.
+OWNED_LABEL_PREFIXES = ("app.kubernetes.io/",)
+OWNED_ANNOTATION_PREFIXES = (
+    "airflow.pulumi.io/",
+    "cluster-autoscaler.kubernetes.io/safe-to-evict",
+    "container.apparmor.security.beta.kubernetes.io/",
+    "seccomp.security.alpha.kubernetes.io/",
+    "pod-security.kubernetes.io/",
+)
+ENV_SOURCE_RULE = "must be secret/<name> or configmap/<name>, naming an existing Secret or ConfigMap in the namespace"
+# Past these a worker is clearly oversubscribed: its tasks queue for CPU or are killed for memory.
+TASKS_PER_CORE = 8
+MEMORY_PER_TASK = 200 * 2**20
+
+
+@dataclass(frozen=True)
+class EnvEntry:
+    """One environment variable of the Airflow containers."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class CustomisationSettings:
+    airflow_config: tuple[EnvEntry, ...]
+    """`AIRFLOW__SECTION__OPTION` for every process."""
+    airflow_config_secret: bool
+    """Whether the stack stores any of airflowConfig encrypted: then all of it goes through a Secret."""
+    connections: tuple[EnvEntry, ...]
+    """`AIRFLOW_CONN_<ID>`, always secret."""
+    variables: tuple[EnvEntry, ...]
+    """`AIRFLOW_VAR_<KEY>`, always through a Secret."""
+    env_from: tuple[tuple[str, str], ...]
+    """(kind, name): existing Secrets and ConfigMaps whose keys become the Airflow containers' environment."""
+    image_pull_secrets: tuple[str, ...]
+    pod_annotations: dict[str, dict[str, str]]
+    """Per component label, or `default`."""
+    pod_labels: dict[str, dict[str, str]]
+    service_account_annotations: dict[str, dict[str, str]]
+    worker_concurrency: int
+
+    def for_component(self, table: dict[str, dict[str, str]], component: str) -> dict[str, str]:
+        """The default's entries, then the component's, key by key."""
+        return {**table.get(DEFAULT, {}), **table.get(component, {})}
+
+
+def scalar_text(value: Any) -> str | None:
+    """An option's value as Airflow reads it from the environment; None for a value of no Airflow type."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float | str):
+        return str(value)
+    return None
+
+
+def read_airflow_config(reader: ConfigReader) -> tuple[tuple[EnvEntry, ...], bool]:
+    sections, secret = reader.structured("airflowConfig", dict)
+    entries = []
+    for section, options in sorted(sections.items()):
+        if not IDENTIFIER.match(section) or not isinstance(options, dict):
+            rule = "must be a section of airflow.cfg in lower case, holding its options"
+            reader.fail(f"airflowConfig.{section}", "(section)", rule)
+            continue
+        for option, value in sorted(options.items()):
+            key = f"airflowConfig.{section}.{option}"
+            shown = "(secret)" if secret else repr(value)
+            text = scalar_text(value)
+            if not IDENTIFIER.match(option):
+                reader.fail(key, shown, "must name an option of airflow.cfg in lower case (letters, digits, '_')")
+            elif (section, option) in OWNED_OPTIONS:
+                reader.fail(key, shown, f"is set by the stack: {OWNED_OPTIONS[(section, option)]}")
+            elif text is None:
+                reader.fail(key, shown, "must be a string, a number or a boolean")
+            else:
+                entries.append(EnvEntry(f"AIRFLOW__{section.upper()}__{option.upper()}", text))
+    return tuple(entries), secret
+
+
+def read_named_values(reader: ConfigReader, key: str, prefix: str, require_secret: bool) -> tuple[EnvEntry, ...]:
+    """Connections or variables: `{id: value}`, each an environment variable `<prefix><ID>`."""
+    values, secret = reader.structured(key, dict)
+    if values and require_secret and not secret:
+        reader.fail(key, "(plain text)", f"must be stored encrypted: pulumi config set --path --secret '{key}.<id>' ...")
+    entries = []
+    for name, value in sorted(values.items()):
+        text = json.dumps(value) if isinstance(value, dict | list) else scalar_text(value)
+        if not ENV_SUFFIX.match(name):
+            reader.fail(f"{key}.{name}", "(secret)", "must be a valid environment variable name: letters, digits, '_'")
+        elif not text:
+            reader.fail(f"{key}.{name}", "(secret)", "must be a non-empty string, a number or a JSON object")
+        else:
+            entries.append(EnvEntry(f"{prefix}{name.upper()}", text))
+    return tuple(entries)
+
+
+def read_names(reader: ConfigReader, key: str) -> tuple[str, ...]:
+    names, _ = reader.structured(key, list)
+    for name in names:
+        if not isinstance(name, str) or not DNS_SUBDOMAIN.match(name):
+            reader.fail(key, repr(name), "must list names of Secrets (DNS-1123 subdomains)")
+    if len(set(map(str, names))) != len(names):
+        reader.fail(key, repr(names), "must not list a name twice")
+    return tuple(str(name) for name in names)
+
+
+def read_env_from(reader: ConfigReader) -> tuple[tuple[str, str], ...]:
+    sources, _ = reader.structured("extraEnvFrom", list)
+    parsed = []
+    for source in sources:
+        kind, _, name = str(source).partition("/")
+        if kind not in ("secret", "configmap") or not DNS_SUBDOMAIN.match(name):
+            reader.fail("extraEnvFrom", repr(source), ENV_SOURCE_RULE)
+        else:
+            parsed.append((kind, name))
+    return tuple(parsed)
+
+
+def read_metadata(reader: ConfigReader, key: str, owned: tuple[str, ...], labels: bool) -> dict[str, dict[str, str]]:
+    """`{default: {...}, <component>: {...}}` of labels or annotations."""
+    table, _ = reader.structured(key, dict)
+    result: dict[str, dict[str, str]] = {}
+    for component, entries in table.items():
+        if component not in (DEFAULT, *COMPONENTS) or not isinstance(entries, dict):
+            reader.fail(f"{key}.{component}", "(entry)", f"must be one of {DEFAULT}, {', '.join(COMPONENTS)}, holding a map")
+            continue
+        for name, value in entries.items():
+            path, shown = f"{key}.{component}", f"{{{name!r}: {value!r}}}"
+            if not LABEL_KEY.match(name):
+                reader.fail(path, shown, f"{name!r} is not a Kubernetes label or annotation key")
+            elif any(name.startswith(prefix) for prefix in owned):
+                reader.fail(path, shown, f"{name!r} is set by the stack and cannot be overridden")
+            elif not isinstance(value, str) or (labels and not LABEL_VALUE.match(value)):
+                label_rule = " of at most 63 letters, digits, '-', '_' or '.'" if labels else ""
+                reader.fail(path, shown, f"must be a string{label_rule}")
+        result[component] = {str(name): str(value) for name, value in entries.items()}
+    return result
+
+
+def read_customisation(reader: ConfigReader) -> CustomisationSettings:
+    airflow_config, airflow_config_secret = read_airflow_config(reader)
+    return CustomisationSettings(
+        airflow_config=airflow_config,
+        airflow_config_secret=airflow_config_secret,
+        connections=read_named_values(reader, "airflowConnections", "AIRFLOW_CONN_", require_secret=True),
+        variables=read_named_values(reader, "airflowVariables", "AIRFLOW_VAR_", require_secret=False),
+        env_from=read_env_from(reader),
+        image_pull_secrets=read_names(reader, "imagePullSecrets"),
+        pod_annotations=read_metadata(reader, "podAnnotations", OWNED_ANNOTATION_PREFIXES, labels=False),
+        pod_labels=read_metadata(reader, "podLabels", OWNED_LABEL_PREFIXES, labels=True),
+        service_account_annotations=read_metadata(
+            reader, "serviceAccountAnnotations", OWNED_ANNOTATION_PREFIXES, labels=False
+        ),
+        worker_concurrency=reader.read("workerConcurrency", integer_between(1, 1000)),
+    )
+
+
+def oversubscription(concurrency: int, worker: ProcessSettings) -> str | None:
+    """Why `concurrency` tasks clearly do not fit one worker's limits, or None."""
+    cores = quantity_value(worker.resources.cpu_limit)
+    memory = quantity_value(worker.resources.memory_limit)
+    if concurrency > TASKS_PER_CORE * cores:
+        return f"{concurrency} tasks on {worker.resources.cpu_limit} CPU is more than {TASKS_PER_CORE} per core"
+    if memory / concurrency < Decimal(MEMORY_PER_TASK):
+        return f"{concurrency} tasks in {worker.resources.memory_limit} leave less than 200Mi each"
+    return None

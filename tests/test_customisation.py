@@ -1,0 +1,301 @@
+"""Making it yours: airflowConfig, connections, variables, extraEnvFrom, imagePullSecrets, pod and service-account
+metadata, workerConcurrency and the image digest; what each changes, and what each refuses."""
+
+# The tables of exact messages keep one row per line, however long the message.
+# ruff: noqa: E501
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from components.settings import COMPONENTS, ProcessSettings, Resources, oversubscription
+from tests.conftest import Run, config_of, settings_problems
+from tools.harness import Capture, is_secret, reveal
+from tools.pod_security import PodTemplate, pod_templates, rendered
+
+AIRFLOW_CONTAINERS = {
+    # (kind, object, container): every container that runs Airflow's own code.
+    ("Deployment", "airflow-api-server", "api-server"),
+    ("Deployment", "airflow-scheduler", "scheduler"),
+    ("Deployment", "airflow-dag-processor", "dag-processor"),
+    ("Deployment", "airflow-triggerer", "triggerer"),
+    ("StatefulSet", "airflow-worker", "worker"),
+    ("CronJob", "airflow-metadata-cleanup", "clean"),
+}
+SMTP_PASSWORD = "s3cret-smtp-Pa55"
+CONNECTION = "postgresql://reporting:pw-Xy9@reports.acme-corp.io:5432/reports"
+
+
+def containers(capture: Capture) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """Every container and init container of the render, by (kind, object, container)."""
+    found = {}
+    for template in pod_templates(rendered(capture)):
+        for container in template.spec.get("initContainers", []) + template.spec["containers"]:
+            found[(template.kind, template.name, container["name"])] = container
+    return found
+
+
+def airflow_containers(capture: Capture) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """The Airflow containers, the migration Job's and the init containers that wait for the schema included."""
+    return {
+        key: container
+        for key, container in containers(capture).items()
+        if str(container.get("image", "")).startswith("apache/airflow:3")
+        and "log-groomer" not in key[2]
+        and "pgbouncer" not in str(container.get("image"))
+    }
+
+
+def env_of(container: dict[str, Any]) -> dict[str, Any]:
+    return {item["name"]: item.get("value", item.get("valueFrom")) for item in container.get("env", [])}
+
+
+def secret_ref(secret: str, key: str) -> dict[str, Any]:
+    return {"secretKeyRef": {"key": key, "name": secret}}
+
+
+def test_should_give_every_airflow_process_a_plain_option_as_its_env_value(run: Run) -> None:
+    capture = run(airflowConfig=json.dumps({"core": {"parallelism": 64, "dags_are_paused_at_creation": False}}))
+    found = airflow_containers(capture)
+    assert set(found) >= AIRFLOW_CONTAINERS, sorted(found)
+    for key, container in found.items():
+        env = env_of(container)
+        assert env["AIRFLOW__CORE__PARALLELISM"] == "64", key
+        assert env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "False", key
+    names = {r.plain_inputs["metadata"]["name"] for r in capture.kubernetes_objects()}
+    assert "airflow-config-overrides" not in names
+
+
+def test_should_keep_an_encrypted_option_secret_end_to_end(run: Run) -> None:
+    options = {"smtp": {"smtp_host": "smtp.acme-corp.io", "smtp_password": SMTP_PASSWORD}}
+    capture = run(secrets={"airflowConfig": json.dumps(options)})
+    secret = capture.one("kubernetes:core/v1:Secret", "overrides-config")
+    assert is_secret(secret.inputs["stringData"])
+    assert reveal(secret.inputs["stringData"]) == {
+        "AIRFLOW__SMTP__SMTP_HOST": "smtp.acme-corp.io",
+        "AIRFLOW__SMTP__SMTP_PASSWORD": SMTP_PASSWORD,
+    }
+    for key, container in airflow_containers(capture).items():
+        env = env_of(container)
+        assert env["AIRFLOW__SMTP__SMTP_PASSWORD"] == secret_ref("airflow-config-overrides", "AIRFLOW__SMTP__SMTP_PASSWORD"), key
+    plain = json.dumps([reveal(r.inputs, redact="<secret>") for r in capture.registrations])
+    assert SMTP_PASSWORD not in plain, "the password shows outside a secret"
+
+
+def test_should_roll_the_pods_when_an_encrypted_option_changes(run: Run) -> None:
+    def digests(password: str) -> set[str]:
+        capture = run(secrets={"airflowConfig": json.dumps({"smtp": {"smtp_password": password}})})
+        deployment = capture.object("Deployment", "airflow-scheduler")
+        return {deployment["spec"]["template"]["metadata"]["annotations"]["airflow.pulumi.io/overrides-digest"]}
+
+    assert digests("one") != digests("two")
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"core": {"executor": "LocalExecutor"}}, "airflow:airflowConfig.core.executor = 'LocalExecutor': is set by the stack: the stack runs the CeleryExecutor"),
+        ({"database": {"sql_alchemy_conn": "x"}}, "airflow:airflowConfig.database.sql_alchemy_conn = 'x': is set by the stack: airflow:externalDatabaseUrl (and airflow:pgbouncerEnabled)"),
+        ({"core": {"fernet_key": "k"}}, "airflow:airflowConfig.core.fernet_key = 'k': is set by the stack: airflow:fernetKey"),
+        ({"celery": {"worker_concurrency": 4}}, "airflow:airflowConfig.celery.worker_concurrency = 4: is set by the stack: airflow:workerConcurrency"),
+        ({"api": {"base_url": "https://x"}}, "airflow:airflowConfig.api.base_url = 'https://x': is set by the stack: airflow:domain"),
+        ({"Core": {"parallelism": 1}}, "airflow:airflowConfig.Core = (section): must be a section of airflow.cfg in lower case, holding its options"),
+        ({"core": 5}, "airflow:airflowConfig.core = (section): must be a section of airflow.cfg in lower case, holding its options"),
+        ({"core": {"Parallelism": 1}}, "airflow:airflowConfig.core.Parallelism = 1: must name an option of airflow.cfg in lower case (letters, digits, '_')"),
+        ({"core": {"parallelism": [1]}}, "airflow:airflowConfig.core.parallelism = [1]: must be a string, a number or a boolean"),
+    ],
+)  # fmt: skip
+def test_should_refuse_an_option_the_stack_owns_or_of_no_form(options: dict[str, Any], problem: str) -> None:
+    assert settings_problems(config_of(airflowConfig=json.dumps(options))) == [problem]
+
+
+def test_should_refuse_airflow_config_that_is_not_an_object() -> None:
+    assert settings_problems(config_of(airflowConfig='"parallelism=64"')) == [
+        "airflow:airflowConfig = '\"parallelism=64\"': must be an object: set it with `pulumi config set --path`"
+    ]
+
+
+def test_should_give_connections_and_variables_only_to_the_processes_that_run_tasks(run: Run) -> None:
+    connections = {"reporting_db": CONNECTION, "api": {"conn_type": "http", "host": "api.acme-corp.io"}}
+    capture = run(secrets={"airflowConnections": json.dumps(connections), "airflowVariables": json.dumps({"env": "prod"})})
+    assert reveal(capture.one("kubernetes:core/v1:Secret", "overrides-connections").inputs["stringData"]) == {
+        "AIRFLOW_CONN_API": '{"conn_type": "http", "host": "api.acme-corp.io"}',
+        "AIRFLOW_CONN_REPORTING_DB": CONNECTION,
+        "AIRFLOW_VAR_ENV": "prod",
+    }
+    expected = {
+        "AIRFLOW_CONN_API": secret_ref("airflow-connections", "AIRFLOW_CONN_API"),
+        "AIRFLOW_CONN_REPORTING_DB": secret_ref("airflow-connections", "AIRFLOW_CONN_REPORTING_DB"),
+        "AIRFLOW_VAR_ENV": secret_ref("airflow-connections", "AIRFLOW_VAR_ENV"),
+    }
+    for key, container in airflow_containers(capture).items():
+        env = env_of(container)
+        given = {name: value for name, value in env.items() if name.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_"))}
+        runs_tasks = key[2] in {"worker", "triggerer", "dag-processor"}
+        assert given == (expected if runs_tasks else {}), key
+
+
+@pytest.mark.parametrize(
+    ("secrets", "values", "problem"),
+    [
+        ({}, {"airflowConnections": json.dumps({"db": CONNECTION})}, "airflow:airflowConnections = (plain text): must be stored encrypted: pulumi config set --path --secret 'airflowConnections.<id>' ..."),
+        ({"airflowConnections": json.dumps({"my-db": CONNECTION})}, {}, "airflow:airflowConnections.my-db = (secret): must be a valid environment variable name: letters, digits, '_'"),
+        ({"airflowConnections": json.dumps({"db": ""})}, {}, "airflow:airflowConnections.db = (secret): must be a non-empty string, a number or a JSON object"),
+        ({}, {"airflowVariables": json.dumps({"1st": "x"})}, "airflow:airflowVariables.1st = (secret): must be a valid environment variable name: letters, digits, '_'"),
+    ],
+)  # fmt: skip
+def test_should_refuse_connections_in_plain_text_or_named_unlike_env_variables(
+    secrets: dict[str, str], values: dict[str, str], problem: str
+) -> None:
+    assert settings_problems({**config_of(**values), **config_of(**secrets)}, [f"airflow:{k}" for k in secrets]) == [problem]
+
+
+def test_should_add_the_named_secrets_and_config_maps_to_every_airflow_container(run: Run) -> None:
+    capture = run(extraEnvFrom=json.dumps(["secret/airflow-extra", "configmap/airflow-settings"]))
+    for key, container in airflow_containers(capture).items():
+        assert container["envFrom"] == [
+            {"secretRef": {"name": "airflow-extra"}},
+            {"configMapRef": {"name": "airflow-settings"}},
+        ], key
+
+
+@pytest.mark.parametrize("source", ["airflow-extra", "vault/airflow", "secret/Airflow_Extra", "configmap/"])
+def test_should_refuse_an_env_source_that_is_not_kind_and_name(source: str) -> None:
+    assert settings_problems(config_of(extraEnvFrom=json.dumps([source]))) == [
+        f"airflow:extraEnvFrom = {source!r}: must be secret/<name> or configmap/<name>, naming an existing Secret or "
+        "ConfigMap in the namespace"
+    ]
+
+
+def everything_on(**values: Any) -> dict[str, Any]:
+    return {"pgbouncerEnabled": True, "gitSyncRepository": "https://git.acme-corp.io/data/dags.git", **values}
+
+
+def test_should_give_the_pull_secrets_to_every_pod_the_stack_creates(run: Run) -> None:
+    capture = run(**everything_on(imagePullSecrets=json.dumps(["registry-acme", "registry-mirror"])))
+    templates = pod_templates(rendered(capture))
+    assert {t.name for t in templates} >= {"airflow-postgresql", "airflow-redis", "airflow-pgbouncer", "airflow-database-backup"}
+    for template in templates:
+        assert template.spec["imagePullSecrets"] == [{"name": "registry-acme"}, {"name": "registry-mirror"}], template.name
+
+
+@pytest.mark.parametrize(
+    ("names", "problem"),
+    [
+        (["Registry"], "airflow:imagePullSecrets = 'Registry': must list names of Secrets (DNS-1123 subdomains)"),
+        (["a", "a"], "airflow:imagePullSecrets = ['a', 'a']: must not list a name twice"),
+    ],
+)
+def test_should_refuse_pull_secrets_that_are_not_secret_names(names: list[str], problem: str) -> None:
+    assert settings_problems(config_of(imagePullSecrets=json.dumps(names))) == [problem]
+
+
+def pod_template(capture: Capture, name: str) -> PodTemplate:
+    (template,) = [t for t in pod_templates(rendered(capture)) if t.name == name]
+    return template
+
+
+def test_should_put_default_metadata_on_every_pod_and_let_a_component_replace_it_key_by_key(run: Run) -> None:
+    annotations = {"default": {"team": "data", "vault.hashicorp.com/agent-inject": "false"},
+                   "worker": {"vault.hashicorp.com/agent-inject": "true"}}  # fmt: skip
+    labels = {"default": {"cost-centre": "analytics"}, "postgresql": {"cost-centre": "platform"}}
+    capture = run(podAnnotations=json.dumps(annotations), podLabels=json.dumps(labels))
+    for template in pod_templates(rendered(capture)):
+        metadata = template.template["metadata"]
+        component = metadata["labels"]["app.kubernetes.io/component"]
+        inject = "true" if component == "worker" else "false"
+        assert {k: metadata["annotations"].get(k) for k in ("team", "vault.hashicorp.com/agent-inject")} == {
+            "team": "data", "vault.hashicorp.com/agent-inject": inject,
+        }, template.name  # fmt: skip
+        assert metadata["labels"]["cost-centre"] == ("platform" if component == "postgresql" else "analytics")
+    worker = pod_template(capture, "airflow-worker").template["metadata"]
+    assert worker["labels"] == {
+        "app.kubernetes.io/component": "worker",
+        "app.kubernetes.io/managed-by": "pulumi",
+        "app.kubernetes.io/name": "airflow",
+        "app.kubernetes.io/part-of": "airflow",
+        "cost-centre": "analytics",
+    }
+    assert worker["annotations"]["cluster-autoscaler.kubernetes.io/safe-to-evict"] == "true"
+
+
+def test_should_give_a_component_its_cloud_identity(run: Run) -> None:
+    role = "arn:aws:iam::123456789012:role/airflow-workers"
+    annotations = {"worker": {"eks.amazonaws.com/role-arn": role}, "default": {"team": "data"}}
+    capture = run(serviceAccountAnnotations=json.dumps(annotations))
+    accounts = {
+        r.plain_inputs["metadata"]["name"]: r.plain_inputs
+        for r in capture.kubernetes_objects()
+        if r.type == "kubernetes:core/v1:ServiceAccount"
+    }
+    assert accounts["airflow-worker"]["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": role, "team": "data"}
+    assert accounts["airflow-scheduler"]["metadata"]["annotations"] == {"team": "data"}
+    assert all(account["automountServiceAccountToken"] is False for account in accounts.values())
+
+
+@pytest.mark.parametrize(
+    ("key", "table", "problem"),
+    [
+        ("podLabels", {"worker": {"app.kubernetes.io/component": "x"}}, "airflow:podLabels.worker = {'app.kubernetes.io/component': 'x'}: 'app.kubernetes.io/component' is set by the stack and cannot be overridden"),
+        ("podAnnotations", {"default": {"airflow.pulumi.io/secrets-digest": "0"}}, "airflow:podAnnotations.default = {'airflow.pulumi.io/secrets-digest': '0'}: 'airflow.pulumi.io/secrets-digest' is set by the stack and cannot be overridden"),
+        ("podAnnotations", {"worker": {"cluster-autoscaler.kubernetes.io/safe-to-evict": "false"}}, "airflow:podAnnotations.worker = {'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false'}: 'cluster-autoscaler.kubernetes.io/safe-to-evict' is set by the stack and cannot be overridden"),
+        ("podAnnotations", {"worker": {"container.apparmor.security.beta.kubernetes.io/worker": "unconfined"}}, "airflow:podAnnotations.worker = {'container.apparmor.security.beta.kubernetes.io/worker': 'unconfined'}: 'container.apparmor.security.beta.kubernetes.io/worker' is set by the stack and cannot be overridden"),
+        ("podLabels", {"flower": {"team": "data"}}, f"airflow:podLabels.flower = (entry): must be one of default, {', '.join(COMPONENTS)}, holding a map"),
+        ("podLabels", {"default": {"team": "data science"}}, "airflow:podLabels.default = {'team': 'data science'}: must be a string of at most 63 letters, digits, '-', '_' or '.'"),
+        ("serviceAccountAnnotations", {"default": {"bad key!": "x"}}, "airflow:serviceAccountAnnotations.default = {'bad key!': 'x'}: 'bad key!' is not a Kubernetes label or annotation key"),
+    ],
+)  # fmt: skip
+def test_should_refuse_metadata_that_would_override_the_stack_or_is_malformed(
+    key: str, table: dict[str, Any], problem: str
+) -> None:
+    assert settings_problems(config_of(**{key: json.dumps(table)})) == [problem]
+
+
+def test_should_name_every_component_the_stack_labels_its_pods_with(run: Run) -> None:
+    capture = run(**everything_on(databaseBackup="on"))
+    labelled = {t.template["metadata"]["labels"]["app.kubernetes.io/component"] for t in pod_templates(rendered(capture))}
+    assert labelled == set(COMPONENTS)
+
+
+def test_should_set_the_workers_celery_concurrency(run: Run) -> None:
+    worker = airflow_containers(run(workerConcurrency=12))[("StatefulSet", "airflow-worker", "worker")]
+    assert env_of(worker)["AIRFLOW__CELERY__WORKER_CONCURRENCY"] == "12"
+
+
+@pytest.mark.parametrize(
+    ("concurrency", "cpu", "memory", "expected"),
+    [
+        (16, "2", "4Gi", None),
+        (17, "2", "8Gi", "17 tasks on 2 CPU is more than 8 per core"),
+        (16, "4", "2Gi", "16 tasks in 2Gi leave less than 200Mi each"),
+        (4, "500m", "1Gi", None),
+    ],
+)
+def test_should_tell_when_the_workers_concurrency_clearly_oversubscribes_it(
+    concurrency: int, cpu: str, memory: str, expected: str | None
+) -> None:
+    worker = ProcessSettings(replicas=1, resources=Resources("1", cpu, "1Gi", memory))
+    assert oversubscription(concurrency, worker) == expected
+
+
+def test_should_pull_the_airflow_image_by_digest_and_rerun_migrations_when_it_changes(run: Run) -> None:
+    digest = "sha256:" + "ab" * 32
+
+    def image_and_job(**values: Any) -> tuple[str, str]:
+        capture = run(**values)
+        (job,) = [o for o in rendered(capture) if o["kind"] == "Job"]
+        return job["spec"]["template"]["spec"]["containers"][0]["image"], job["metadata"]["name"]
+
+    image, job = image_and_job(airflowImageDigest=digest)
+    assert image == f"apache/airflow:3.3.2@{digest}"
+    assert job != image_and_job()[1]
+    assert job != image_and_job(airflowImageDigest="sha256:" + "cd" * 32)[1]
+
+
+def test_should_refuse_a_digest_that_is_not_sha256() -> None:
+    assert settings_problems(config_of(airflowImageDigest="ab12")) == [
+        "airflow:airflowImageDigest = 'ab12': must be empty or an image digest such as sha256:<64 lower-case hex digits>"
+    ]
