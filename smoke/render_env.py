@@ -6,7 +6,8 @@ create (kind, name and inputs, secret values in clear).
 Runs in the project's .venv (the Pulumi SDK, tools.harness), not in the smoke virtualenv: test_smoke.py starts it.
 The URLs become the `externalDatabaseUrl`/`externalBrokerUrl` secrets, so every rendered environment names the
 loopback servers the test started rather than in-cluster ones. Further `KEY=VALUE` arguments are stack settings
-(`gitSyncRepository=...`), for a module that needs more than the defaults.
+(`gitSyncRepository=...`), for a module that needs more than the defaults; `secret:KEY=VALUE` stores the value
+encrypted.
 """
 
 from __future__ import annotations
@@ -17,10 +18,19 @@ import sys
 from tools.harness import run_program
 from tools.render import plain_numbers
 
+# `secret:key=value` sets the key as the CLI sets an encrypted value.
+SECRET_PREFIX = "secret:"
+
 
 def main(database_url: str, broker_url: str, *settings: str) -> None:
     secrets = {"airflow:externalDatabaseUrl": database_url, "airflow:externalBrokerUrl": broker_url}
-    plain = {f"airflow:{key}": value for key, _, value in (setting.partition("=") for setting in settings)}
+    plain = {}
+    for setting in settings:
+        key, _, value = setting.partition("=")
+        if key.startswith(SECRET_PREFIX):
+            secrets[f"airflow:{key.removeprefix(SECRET_PREFIX)}"] = value
+        else:
+            plain[f"airflow:{key}"] = value
     capture = run_program({**plain, **secrets}, secret_keys=list(secrets), stack="smoke")
     objects = [plain_numbers(r.plain_inputs) for r in capture.kubernetes_objects()]
     json.dump([o for o in objects if isinstance(o, dict) and o.get("kind")], sys.stdout)

@@ -3,7 +3,7 @@
 No Kubernetes: a throwaway PostgreSQL and Redis listen on loopback, the program is rendered under mocks with them as
 its external database and broker, and each Airflow container's command runs on this machine with the container's
 environment exactly as rendered. Only what a pod would get from Kubernetes itself is translated: `secretKeyRef`s
-are read from the rendered Secret, the image's paths (/opt/airflow/...) become per-container temporary directories
+are read from the rendered Secrets, the image's paths (/opt/airflow/...) become per-container temporary directories
 (each pod starts from empty volumes, as there), and the api-server Service's name becomes 127.0.0.1.
 
 Run by smoke/run.sh with the smoke virtualenv's Python (see smoke/README.md).
@@ -243,7 +243,6 @@ class Container:
 
 def local_container(rendered: Rendered, pod: tuple[str, str], container: str, root: Path, api_port: int) -> Container:
     spec = rendered.container(*pod, container)
-    secret = rendered.objects[("Secret", SECRET_NAME)].get("stringData", {})
     home = root / f"{pod[1]}-{container}"
     env: dict[str, str] = {}
     for item in spec.get("env", []):
@@ -251,9 +250,10 @@ def local_container(rendered: Rendered, pod: tuple[str, str], container: str, ro
             value = str(item["value"])
         else:
             ref = item["valueFrom"]["secretKeyRef"]  # a KeyError here: a kind of reference this tier cannot resolve
-            assert ref["name"] == SECRET_NAME, f"{pod[1]}/{container}: {item['name']} reads unknown Secret {ref}"
-            assert ref["key"] in secret, f"{pod[1]}/{container}: {item['name']} reads missing key {ref['key']}"
-            value = str(secret[ref["key"]])
+            assert ("Secret", ref["name"]) in rendered.objects, f"{pod[1]}/{container}: {item['name']} reads unknown Secret {ref}"
+            data = rendered.objects[("Secret", ref["name"])].get("stringData", {})
+            assert ref["key"] in data, f"{pod[1]}/{container}: {item['name']} reads missing key {ref['key']}"
+            value = str(data[ref["key"]])
         value = value.replace(IMAGE_HOME, str(home))
         value = value.replace(f"{API_SERVICE_HOST}:8080", f"127.0.0.1:{api_port}")
         env[item["name"]] = value
