@@ -287,7 +287,7 @@ def secret_value(objects: kube.Objects, name: str, key: str) -> str:
 
 
 def test_replacing_a_generated_secret_rolls_every_airflow_pod(stack, objects):
-    """README, Rotating a secret: `pulumi up --replace` with the URN of secrets-jwt-secret; the pods roll."""
+    """docs/secrets.md, the JWT secret: `pulumi up --replace` with the URN of secrets-jwt-secret; the pods roll."""
     before = secrets_digests(objects)
     assert {"Deployment/airflow-api-server", "Deployment/airflow-scheduler", "Deployment/airflow-dag-processor",
             "Deployment/airflow-triggerer", "StatefulSet/airflow-worker"} <= set(before), sorted(before)
@@ -302,7 +302,7 @@ def test_replacing_a_generated_secret_rolls_every_airflow_pod(stack, objects):
 
 
 def test_a_fernet_key_rotation_through_the_cli_rolls_the_pods_and_refuses_mistakes(stack, objects):
-    """README, Rotating a secret: `pulumi config set --secret fernetKey "$NEW,$OLD"`, `pulumi up`. The optional
+    """docs/secrets.md, the Fernet key: `pulumi config set --secret fernetKey "$NEW,$OLD"`, `pulumi up`. The optional
     secret key, set encrypted by the real CLI, is what the program reads; a plain or empty value stops the preview
     with the settings' message and changes nothing."""
     old = secret_value(objects, "airflow-secrets", "fernet-key")

@@ -3,7 +3,7 @@ after a real DAG run.
 
 test_task_run.py's Airflow (api-server, scheduler, dag-processor, Celery worker) runs one DAG task here too, in this
 module's own PostgreSQL, with the program rendered with `databaseBackup=on` (an external database, as every smoke
-render has, leaves it off by default). Then, as the README's restore steps do in a cluster:
+render has, leaves it off by default). Then, as the restore steps of docs/data.md do in a cluster:
 1. the `airflow-database-backup` CronJob's container takes dumps while Airflow runs, and keeps the newest
    `databaseBackupKeep`;
 2. Airflow stops (the scale-down), the `airflow` database is dropped and created empty (a lost or broken database);
@@ -186,7 +186,7 @@ def restored(
     backups: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Restore:
-    """The README's steps: Airflow stopped, the database lost (dropped, created empty), the newest dump restored."""
+    """docs/data.md's steps: Airflow stopped, the database lost (dropped, created empty), the newest dump restored."""
     stop_all([process for process, _ in cluster.processes.values()])
     psql(database, "DROP DATABASE airflow WITH (FORCE)", dbname="postgres")
     psql(database, "CREATE DATABASE airflow", dbname="postgres")
