@@ -92,6 +92,8 @@ diff --git a/components/gone.py b/components/gone.py
         ("settings.edge", "test_tls_issuer.py", True),
         ("settings.core", "test_settings.py", True),
         ("settings.core", "test_airflow.py", False),
+        ("settings.rules", "test_database_backup.py", True),
+        ("pod_customisation", "test_customisation.py", True),
     ],
 )
 def test_should_judge_a_module_by_its_own_tests_and_the_listed_ones(module: str, test_file: str, expected: bool) -> None:

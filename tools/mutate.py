@@ -50,8 +50,16 @@ FIGURES = MUTANTS / "figures.json"
 JUDGES_EVERY_MODULE = "test_stack.py"
 SETTINGS_TESTS = ("test_settings.py", "test_stack_files.py")
 BACKING_SERVICES = ("test_backing_services.py", "test_connection_pool.py", "test_database_backup.py")
+# The rules and the reader that every area's settings share: judged by each file that checks its settings' messages.
+SETTINGS_MESSAGES = (
+    "test_airflow.py", "test_connection_pool.py", "test_customisation.py", "test_database_backup.py",
+    "test_disruption_budgets.py", "test_git_sync.py", "test_ingress.py", "test_ingress_controller.py",
+    "test_metadata_cleanup.py", "test_network_policies.py", "test_secrets.py", "test_tls_issuer.py", "test_worker_logs.py",
+)  # fmt: skip
 EXTRA_JUDGES: dict[str, tuple[str, ...]] = {
     "airflow": ("test_airflow_pods.py", "test_disruption_budgets.py"),
+    "airflow_overrides": ("test_customisation.py",),
+    "pod_customisation": ("test_customisation.py",),
     "database_url": (*BACKING_SERVICES, "test_secrets.py"),
     "kube": ("test_airflow.py", "test_airflow_pods.py", "test_backing_services.py", "test_pod_security.py", "test_schemas.py"),
     "log_groomer": ("test_worker_logs.py",),
@@ -63,6 +71,8 @@ EXTRA_JUDGES: dict[str, tuple[str, ...]] = {
     "settings.edge": ("test_ingress.py", "test_ingress_controller.py", "test_tls_issuer.py"),
     "settings.git_repository": ("test_git_sync.py",),
     "settings.ssh": ("test_git_sync.py",),
+    "settings.reader": SETTINGS_MESSAGES,
+    "settings.rules": SETTINGS_MESSAGES,
 }
 
 # mutmut's names: components.<module>.x_<function>__mutmut_<n>, components.<module>.xǁ<Class>ǁ<method>__mutmut_<n>.
