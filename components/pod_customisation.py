@@ -1,5 +1,6 @@
-"""PodCustomisation: image pull secrets, pod labels and annotations, and service-account annotations, on every pod
-and ServiceAccount the stack creates.
+"""PodCustomisation: image pull secrets, pod labels and annotations, placement (`scheduling`) and service-account
+annotations, on every pod and ServiceAccount the stack creates. Without a placement of their own, the replicas of a
+Deployment or StatefulSet are spread over nodes where the cluster can (a preferred spread).
 
 A stack transformation rather than a ComponentResource: it owns no object, it adds the team's metadata to the
 objects the other components create, as they are registered, so a component added later is covered without being
@@ -27,12 +28,33 @@ POD_TEMPLATE_PATHS = {
     "kubernetes:batch/v1:CronJob": ("spec", "job_template", "spec", "template"),
 }
 SERVICE_ACCOUNT = "kubernetes:core/v1:ServiceAccount"
+# `scheduling`'s fields (Kubernetes' names, as the team writes them) and the PodSpec input attributes they set.
+SCHEDULING_FIELDS = {
+    "nodeSelector": "node_selector",
+    "tolerations": "tolerations",
+    "affinity": "affinity",
+    "topologySpreadConstraints": "topology_spread_constraints",
+    "priorityClassName": "priority_class_name",
+}
+# Workloads whose replicas should not share a node: a node's loss then takes one replica, not all.
+SPREAD_KINDS = ("kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet")
+SELECTOR_LABELS = ("app.kubernetes.io/name", "app.kubernetes.io/component")
+
+
+def spread_across_nodes(labels: dict[str, str]) -> dict[str, Any]:
+    """A preferred spread of a component's replicas over nodes: preferred, so a one-node cluster still runs them all."""
+    return {
+        "maxSkew": 1,
+        "topologyKey": "kubernetes.io/hostname",
+        "whenUnsatisfiable": "ScheduleAnyway",
+        "labelSelector": {"matchLabels": {key: labels[key] for key in SELECTOR_LABELS}},
+    }
 
 
 @dataclass(frozen=True)
 class PodCustomisationArgs:
     settings: CustomisationSettings
-    """Pull secrets, pod labels and annotations, service-account annotations."""
+    """Pull secrets, pod labels and annotations, placement, service-account annotations."""
 
 
 def attribute(value: Any, name: str) -> Any:
@@ -74,4 +96,10 @@ class PodCustomisation:
             spec.image_pull_secrets = [
                 k8s.core.v1.LocalObjectReferenceArgs(name=name) for name in settings.image_pull_secrets
             ]
+        placement = settings.for_component(settings.scheduling, component)
+        if args.type_ in SPREAD_KINDS and not {"affinity", "topologySpreadConstraints"} & placement.keys():
+            placement["topologySpreadConstraints"] = [spread_across_nodes(metadata.labels)]
+        for field_name, attribute_name in SCHEDULING_FIELDS.items():
+            if field_name in placement:
+                setattr(spec, attribute_name, placement[field_name])
         return pulumi.ResourceTransformationResult(args.props, args.opts)

@@ -22,8 +22,15 @@ from tools.render import plain_numbers
 
 
 def config_values(project: str, values: dict[str, Any]) -> dict[str, str]:
-    """Stack config as the CLI passes it to the program: `<project>:<key>` to text, booleans lower-case."""
-    return {f"{project}:{k}": str(v).lower() if isinstance(v, bool) else str(v) for k, v in values.items()}
+    """Stack config as the CLI passes it to the program: `<project>:<key>` to text, booleans lower-case, objects and
+    arrays as JSON."""
+    return {f"{project}:{k}": cli_text(v) for k, v in values.items()}
+
+
+def cli_text(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def kubernetes_dependencies(capture: Capture) -> dict[str, list[str]]:

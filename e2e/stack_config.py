@@ -19,6 +19,12 @@ CONFIG = {
     "workerReplicas": 1,
     # Every optional workload on, so both tiers apply it: the pool (the backups and clean-up are on by default).
     "pgbouncerEnabled": True,
+    # Structured keys, which the real CLI checks against Pulumi.yaml's object and array types and hands the program as
+    # JSON: they reach every pod template, which both tiers compare with what the API server stored.
+    "airflowConfig": {"core": {"parallelism": 32}},
+    "imagePullSecrets": ["registry-acme"],
+    "podLabels": {"default": {"team": "data"}},
+    "scheduling": {"worker": {"tolerations": [{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}]}},
 }
 # The kinds the program creates with this configuration: a test that finds none of one
 # would otherwise pass on an empty stack.

@@ -122,6 +122,16 @@ def test_should_run_pgbouncer_restricted_reading_its_config_from_the_secret(pool
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "serviceAccountName": "airflow-pgbouncer",
+        "topologySpreadConstraints": [
+            {
+                "labelSelector": {
+                    "matchLabels": {"app.kubernetes.io/component": "pgbouncer", "app.kubernetes.io/name": "airflow"}
+                },
+                "maxSkew": 1,
+                "topologyKey": "kubernetes.io/hostname",
+                "whenUnsatisfiable": "ScheduleAnyway",
+            }
+        ],
         "volumes": [{"name": "config", "secret": {"defaultMode": 0o440, "secretName": "airflow-pgbouncer"}}],
     }
     assert pooled.object("Service", "airflow-pgbouncer")["spec"]["ports"] == [

@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 
 from components.settings import COMPONENTS, ProcessSettings, Resources, oversubscription
+from components.settings.scheduling import SCHEMA_FILE
 from tests.conftest import Run, config_of, settings_problems
 from tools.harness import Capture, is_secret, reveal
 from tools.pod_security import PodTemplate, pod_templates, rendered
+from tools.scheduling_schema import generate
 
 AIRFLOW_CONTAINERS = {
     # (kind, object, container): every container that runs Airflow's own code.
@@ -299,3 +301,65 @@ def test_should_refuse_a_digest_that_is_not_sha256() -> None:
     assert settings_problems(config_of(airflowImageDigest="ab12")) == [
         "airflow:airflowImageDigest = 'ab12': must be empty or an image digest such as sha256:<64 lower-case hex digits>"
     ]
+
+
+TAINTED_POOL = {"key": "dedicated", "operator": "Equal", "value": "airflow", "effect": "NoSchedule"}
+NO_GPU = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+    "nodeSelectorTerms": [{"matchExpressions": [{"key": "gpu", "operator": "DoesNotExist"}]}]}}}  # fmt: skip
+
+
+def placement(template: PodTemplate) -> dict[str, Any]:
+    fields = ("nodeSelector", "tolerations", "affinity", "topologySpreadConstraints", "priorityClassName")
+    return {field: template.spec[field] for field in fields if field in template.spec}
+
+
+def spread(component: str) -> list[dict[str, Any]]:
+    return [{
+        "labelSelector": {"matchLabels": {"app.kubernetes.io/component": component, "app.kubernetes.io/name": "airflow"}},
+        "maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "ScheduleAnyway",
+    }]  # fmt: skip
+
+
+def test_should_spread_the_replicas_of_each_workload_over_nodes_by_default(default_run: Capture) -> None:
+    for template in pod_templates(rendered(default_run)):
+        component = template.template["metadata"]["labels"]["app.kubernetes.io/component"]
+        expected = {"topologySpreadConstraints": spread(component)} if template.kind in ("Deployment", "StatefulSet") else {}
+        assert placement(template) == expected, template.name
+
+
+def test_should_place_pods_by_the_default_and_let_a_component_replace_it_field_by_field(run: Run) -> None:
+    scheduling = {
+        "default": {"nodeSelector": {"pool": "airflow"}, "tolerations": [TAINTED_POOL]},
+        "worker": {"nodeSelector": {"pool": "workers"}, "affinity": NO_GPU, "priorityClassName": "airflow-workers"},
+    }
+    capture = run(scheduling=json.dumps(scheduling))
+    assert placement(pod_template(capture, "airflow-worker")) == {
+        "nodeSelector": {"pool": "workers"},
+        "tolerations": [TAINTED_POOL],
+        "affinity": NO_GPU,
+        "priorityClassName": "airflow-workers",
+    }
+    assert placement(pod_template(capture, "airflow-scheduler")) == {
+        "nodeSelector": {"pool": "airflow"},
+        "tolerations": [TAINTED_POOL],
+        "topologySpreadConstraints": spread("scheduler"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("scheduling", "problem"),
+    [
+        ({"default": {"tolerations": [{**TAINTED_POOL, "tolerationSeconds": "60"}]}}, "airflow:scheduling.default.tolerations[0].tolerationSeconds = (value): must be of type integer"),
+        ({"worker": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpression": []}]}}}}}, "airflow:scheduling.worker.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpression = (value): is not a field of Kubernetes' schema here (did you mean 'matchExpressions'?)"),
+        ({"worker": {"topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "zone"}]}}, "airflow:scheduling.worker.topologySpreadConstraints[0] = (value): needs the field 'whenUnsatisfiable'"),
+        ({"worker": {"securityContext": {"privileged": True}}}, "airflow:scheduling.worker.securityContext = {'privileged': True}: must be one of the fields nodeSelector, tolerations, affinity, topologySpreadConstraints, priorityClassName"),
+        ({"workers": {"nodeSelector": {"pool": "w"}}}, f"airflow:scheduling.workers = (entry): must be one of default, {', '.join(COMPONENTS)}, holding PodSpec fields"),
+        ({"default": {"priorityClassName": 5}}, "airflow:scheduling.default.priorityClassName = (value): must be of type string"),
+    ],
+)  # fmt: skip
+def test_should_refuse_placement_kubernetes_would_refuse_naming_the_key_path(scheduling: dict[str, Any], problem: str) -> None:
+    assert settings_problems(config_of(scheduling=json.dumps(scheduling))) == [problem]
+
+
+def test_should_ship_the_current_schema_of_the_placement_fields() -> None:
+    assert SCHEMA_FILE.read_text() == generate(), "stale: run python -m tools.scheduling_schema --write"

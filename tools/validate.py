@@ -97,6 +97,13 @@ FEATURE_RENDERS = (
             "podLabels": '{"default": {"cost-centre": "analytics"}}',
             "serviceAccountAnnotations": '{"worker": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/w"}}',
             "workerConcurrency": "8",
+            "scheduling": (
+                '{"default": {"nodeSelector": {"pool": "airflow"}, "tolerations": [{"key": "dedicated", '
+                '"operator": "Equal", "value": "airflow", "effect": "NoSchedule"}]}, '
+                '"worker": {"priorityClassName": "airflow-workers", "affinity": {"podAntiAffinity": '
+                '{"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100, "podAffinityTerm": '
+                '{"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchLabels": {"app": "x"}}}}]}}}}'
+            ),
             "pgbouncerEnabled": "true",
         },
         secrets={"airflowConnections": '{"reporting": "postgresql://r:pw@reports.acme-corp.io:5432/reports"}'},

@@ -9,7 +9,7 @@ The names below are the package's interface; the components and tools import the
 """
 
 from components.settings.core import Settings, load_settings, read_settings, secret_keys
-from components.settings.customisation import COMPONENTS, TASK_RUNNERS, CustomisationSettings, EnvEntry, oversubscription
+from components.settings.customisation import TASK_RUNNERS, CustomisationSettings, EnvEntry, oversubscription
 from components.settings.database import (
     DATABASE_DEFAULT_PORT,
     DatabaseBackupSettings,
@@ -23,7 +23,7 @@ from components.settings.git_repository import GitTransport
 from components.settings.git_sync import GitSyncSettings
 from components.settings.reader import PROJECT_DIR, ConfigReader, SettingsError, config_schema, project_file
 from components.settings.resources import ProcessSettings, Resources
-from components.settings.rules import cron_schedule
+from components.settings.rules import COMPONENTS, cron_schedule
 from components.settings.secrets import SecretsSettings
 from components.settings.ssh import BUILT_IN_HOST_KEYS, ssh_private_key
 from components.settings.worker_logs import ClaimRetention, WorkerLogsSettings

@@ -17,18 +17,21 @@ from typing import Any
 
 from components.settings.reader import ConfigReader
 from components.settings.resources import ProcessSettings
-from components.settings.rules import DNS_SUBDOMAIN, LABEL_KEY, LABEL_VALUE, integer_between, quantity_value
+from components.settings.rules import (
+    COMPONENTS,
+    DEFAULT,
+    DNS_SUBDOMAIN,
+    LABEL_KEY,
+    LABEL_VALUE,
+    integer_between,
+    quantity_value,
+)
+from components.settings.scheduling import read_scheduling
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 ENV_SUFFIX = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# Every component label the stack gives a pod; the tests check this list against the full render.
-COMPONENTS = (
-    "api-server", "scheduler", "dag-processor", "triggerer", "worker", "migrations", "metadata-cleanup",
-    "database-backup", "pgbouncer", "postgresql", "redis",
-)  # fmt: skip
 # The Airflow processes that run task or callback code, which are the ones that read connections and variables.
 TASK_RUNNERS = ("worker", "triggerer", "dag-processor")
-DEFAULT = "default"
 # Airflow options the stack sets itself, and what controls each instead.
 OWNED_OPTIONS: dict[tuple[str, str], str] = {
     ("core", "executor"): "the stack runs the CeleryExecutor",
@@ -94,8 +97,10 @@ class CustomisationSettings:
     pod_labels: dict[str, dict[str, str]]
     service_account_annotations: dict[str, dict[str, str]]
     worker_concurrency: int
+    scheduling: dict[str, dict[str, Any]]
+    """Per component label, or `default`: the PodSpec fields that place a pod."""
 
-    def for_component(self, table: dict[str, dict[str, str]], component: str) -> dict[str, str]:
+    def for_component(self, table: dict[str, dict[str, Any]], component: str) -> dict[str, Any]:
         """The default's entries, then the component's, key by key."""
         return {**table.get(DEFAULT, {}), **table.get(component, {})}
 
@@ -207,6 +212,7 @@ def read_customisation(reader: ConfigReader) -> CustomisationSettings:
             reader, "serviceAccountAnnotations", OWNED_ANNOTATION_PREFIXES, labels=False
         ),
         worker_concurrency=reader.read("workerConcurrency", integer_between(1, 1000)),
+        scheduling=read_scheduling(reader),
     )
 
 

@@ -24,6 +24,13 @@ MEMORY_QUANTITY = re.compile(r"^(\d+(\.\d+)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|
 BINARY_SUFFIX = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 DECIMAL_SUFFIX = {"k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18}
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+# Every component label the stack gives a pod, which per-component settings are keyed by (beside `default`); the
+# tests check this list against the full render.
+COMPONENTS = (
+    "api-server", "scheduler", "dag-processor", "triggerer", "worker", "migrations", "metadata-cleanup",
+    "database-backup", "pgbouncer", "postgresql", "redis",
+)  # fmt: skip
+DEFAULT = "default"
 TRUE_WORDS, FALSE_WORDS = ("true",), ("false",)
 
 
