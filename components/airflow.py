@@ -22,7 +22,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kube
-from components.airflow_overrides import AirflowEnvironment
+from components.airflow_overrides import WEBSERVER_CONFIG_KEY, AirflowEnvironment
 from components.log_groomer import log_groomer
 from components.settings import TASK_RUNNERS, ProcessSettings, Resources, Settings
 
@@ -154,6 +154,27 @@ class Process:
     startup: k8s.core.v1.ProbeArgs | None = None
     ports: list[k8s.core.v1.ContainerPortArgs] = field(default_factory=list)
     env: list[k8s.core.v1.EnvVarArgs] = field(default_factory=list)
+
+
+def webserver_config_addons(secret_name: pulumi.Input[str]) -> kube.PodAddons:
+    """The file where AIRFLOW__FAB__CONFIG_FILE points every process, over the api-server's runtime volume: FAB finds
+    it there and writes no default of its own. Read-only; a change rolls the pod by the digest."""
+    return kube.PodAddons(
+        volumes=[
+            k8s.core.v1.VolumeArgs(
+                name="webserver-config",
+                secret=k8s.core.v1.SecretVolumeSourceArgs(secret_name=secret_name, default_mode=0o440),
+            )
+        ],
+        mounts=[
+            k8s.core.v1.VolumeMountArgs(
+                name="webserver-config",
+                mount_path=f"{RUNTIME_DIR}/{WEBSERVER_CONFIG_KEY}",
+                sub_path=WEBSERVER_CONFIG_KEY,
+                read_only=True,
+            )
+        ],
+    )
 
 
 def job_check_probe(job_type: str) -> k8s.core.v1.ProbeArgs:
@@ -309,7 +330,7 @@ class AirflowCore(pulumi.ComponentResource):
             "AIRFLOW__CORE__AUTH_MANAGER": AUTH_MANAGER,
             # Airflow and FAB write default config files at start; keep them on the writable runtime volume.
             "AIRFLOW_CONFIG": f"{RUNTIME_DIR}/airflow.cfg",
-            "AIRFLOW__FAB__CONFIG_FILE": f"{RUNTIME_DIR}/webserver_config.py",
+            "AIRFLOW__FAB__CONFIG_FILE": f"{RUNTIME_DIR}/{WEBSERVER_CONFIG_KEY}",
         }
         env = [k8s.core.v1.EnvVarArgs(name=key, value=value) for key, value in plain.items()]
         env += [
@@ -477,6 +498,9 @@ class AirflowCore(pulumi.ComponentResource):
 
     def _deployment(self, process: Process) -> None:
         addons = self._pod_addons(process.parses_dags, with_logs=True)
+        webserver_config = self._args.overrides.webserver_config_secret
+        if process.component == "api-server" and webserver_config is not None:
+            addons = addons + webserver_config_addons(webserver_config)
         if process.grooms_logs:
             addons = addons + kube.PodAddons(sidecars=[self._local_log_groomer()])
         main = self._container(

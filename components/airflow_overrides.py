@@ -1,16 +1,17 @@
-"""AirflowOverrides: the team's own Airflow configuration, connections and variables, as the Airflow containers'
-environment.
+"""AirflowOverrides: the team's own Airflow configuration, connections, variables and FAB webserver config, as the
+Airflow containers' environment and files.
 
-Owns the Secret `airflow-config-overrides` (the `airflowConfig` options, when the stack stores any of them encrypted)
-and the Secret `airflow-connections` (every `airflowConnections` and `airflowVariables` entry). It gives AirflowCore
-what to add to its containers: the options for every process, the connections and variables for the processes that
-run tasks or callbacks, and `envFrom` for the existing Secrets and ConfigMaps the stack names. It leaves out the
-options the stack sets itself (the settings refuse them) and everything about pods other than their environment
-(PodCustomisation).
+Owns the Secret `airflow-config-overrides` (the `airflowConfig` options, when the stack stores any of them encrypted),
+the Secret `airflow-connections` (every `airflowConnections` and `airflowVariables` entry) and the Secret
+`airflow-webserver-config` (`webserverConfig`, FAB's webserver_config.py: SSO, LDAP, roles). It gives AirflowCore what
+to add to its containers: the options for every process, the connections and variables for the processes that run
+tasks or callbacks, `envFrom` for the existing Secrets and ConfigMaps the stack names, and the webserver config for
+the api-server. It leaves out the options the stack sets itself (the settings refuse them) and everything about pods
+other than their environment and that file (PodCustomisation).
 
-A secret value reaches the pods only by `secretKeyRef`: never as a plain env value, in the render or in a preview.
-Since pods read those Secrets by reference, a changed value alone changes no pod template: the keyed digest of both
-Secrets' data goes into the pods' annotations, so a change rolls them.
+A secret value reaches the pods only by `secretKeyRef` or a Secret volume: never as a plain env value, in the render
+or in a preview. Since pods read those Secrets by reference, a changed value alone changes no pod template: the keyed
+digest of the Secrets' data goes into the pods' annotations, so a change rolls them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from components.settings import CustomisationSettings, EnvEntry
 COMPONENT = "airflow"
 CONFIG_SECRET_NAME = "airflow-config-overrides"
 CONNECTIONS_SECRET_NAME = "airflow-connections"
+WEBSERVER_CONFIG_SECRET_NAME = "airflow-webserver-config"
+# The file name FAB reads, which AirflowCore mounts where AIRFLOW__FAB__CONFIG_FILE points.
+WEBSERVER_CONFIG_KEY = "webserver_config.py"
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,9 @@ class AirflowEnvironment:
     """For every Airflow container."""
     digest: pulumi.Input[str] = ""
     """Keyed digest of the overrides' Secrets (empty without any), for the pods' annotations."""
+    webserver_config_secret: pulumi.Input[str] | None = None
+    """The Secret holding FAB's webserver_config.py (key `webserver_config.py`) for the api-server, when the team
+    gives one."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,13 @@ class AirflowOverrides(pulumi.ComponentResource):
             task_env = secret_refs(task_entries, connections.metadata.name)
             secret_data.update(data)
 
+        webserver_config_secret = None
+        if settings.webserver_config:
+            data = {WEBSERVER_CONFIG_KEY: pulumi.Output.secret(settings.webserver_config)}
+            webserver = self._secret(f"{name}-webserver-config", WEBSERVER_CONFIG_SECRET_NAME, args.namespace, data)
+            webserver_config_secret = webserver.metadata.name
+            secret_data.update(data)
+
         env_from = [
             k8s.core.v1.EnvFromSourceArgs(secret_ref=k8s.core.v1.SecretEnvSourceArgs(name=source))
             if kind == "secret"
@@ -102,6 +116,7 @@ class AirflowOverrides(pulumi.ComponentResource):
             task_env=task_env,
             env_from=env_from,
             digest=kube.secrets_digest(secret_data, args.digest_key) if secret_data else "",
+            webserver_config_secret=webserver_config_secret,
         )
         self.register_outputs({})
 

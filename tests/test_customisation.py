@@ -363,3 +363,45 @@ def test_should_refuse_placement_kubernetes_would_refuse_naming_the_key_path(sch
 
 def test_should_ship_the_current_schema_of_the_placement_fields() -> None:
     assert SCHEMA_FILE.read_text() == generate(), "stale: run python -m tools.scheduling_schema --write"
+
+
+WEBSERVER_CONFIG = '''from flask_appbuilder.security.manager import AUTH_OAUTH
+
+AUTH_TYPE = AUTH_OAUTH
+OAUTH_PROVIDERS = [{"name": "acme", "remote_app": {"client_secret": "oauth-s3cret-Zq"}}]
+'''
+
+
+def test_should_mount_the_teams_webserver_config_for_the_api_server_only(run: Run) -> None:
+    capture = run(secrets={"webserverConfig": WEBSERVER_CONFIG})
+    secret = capture.one("kubernetes:core/v1:Secret", "overrides-webserver-config")
+    assert is_secret(secret.inputs["stringData"])
+    assert reveal(secret.inputs["stringData"]) == {"webserver_config.py": WEBSERVER_CONFIG}
+    api_server = pod_template(capture, "airflow-api-server").spec
+    assert {"name": "webserver-config", "secret": {"defaultMode": 0o440, "secretName": "airflow-webserver-config"}} in (
+        api_server["volumes"]
+    )
+    mount = {"mountPath": "/opt/airflow/runtime/webserver_config.py", "name": "webserver-config", "readOnly": True,
+             "subPath": "webserver_config.py"}  # fmt: skip
+    (main,) = [c for c in api_server["containers"] if c["name"] == "api-server"]
+    assert mount in main["volumeMounts"]
+    assert env_of(main)["AIRFLOW__FAB__CONFIG_FILE"] == "/opt/airflow/runtime/webserver_config.py"
+    for name in ("airflow-scheduler", "airflow-worker", "airflow-dag-processor", "airflow-triggerer"):
+        assert "webserver-config" not in json.dumps(pod_template(capture, name).spec), name
+    assert "oauth-s3cret-Zq" not in json.dumps([reveal(r.inputs, redact="<secret>") for r in capture.registrations])
+
+
+def test_should_keep_fabs_default_without_a_webserver_config(default_run: Capture) -> None:
+    assert "webserver-config" not in json.dumps(pod_template(default_run, "airflow-api-server").spec)
+
+
+def test_should_refuse_a_webserver_config_that_is_not_python() -> None:
+    assert settings_problems(config_of(webserverConfig="AUTH_TYPE = = 1\n")) == [
+        "airflow:webserverConfig = (text): is not valid Python: line 1: invalid syntax"
+    ]
+
+
+def test_should_refuse_pointing_fab_at_another_config_file() -> None:
+    assert settings_problems(config_of(airflowConfig=json.dumps({"fab": {"config_file": "/x.py"}}))) == [
+        "airflow:airflowConfig.fab.config_file = '/x.py': is set by the stack: airflow:webserverConfig"
+    ]

@@ -106,7 +106,10 @@ FEATURE_RENDERS = (
             ),
             "pgbouncerEnabled": "true",
         },
-        secrets={"airflowConnections": '{"reporting": "postgresql://r:pw@reports.acme-corp.io:5432/reports"}'},
+        secrets={
+            "airflowConnections": '{"reporting": "postgresql://r:pw@reports.acme-corp.io:5432/reports"}',
+            "webserverConfig": "from flask_appbuilder.security.manager import AUTH_OAUTH\nAUTH_TYPE = AUTH_OAUTH\n",
+        },
         checkov=True,
     ),
     Render(

@@ -46,7 +46,7 @@ OWNED_OPTIONS: dict[tuple[str, str], str] = {
     ("core", "auth_manager"): "the stack runs FAB's auth manager",
     ("core", "load_examples"): "the stack never loads the examples",
     ("core", "hostname_callable"): "the stack sets it so that task logs can be read from the workers",
-    ("fab", "config_file"): "the stack keeps FAB's config file on the runtime volume",
+    ("fab", "config_file"): "airflow:webserverConfig",
     ("fab", "cookie_secure"): "the stack serves the UI over HTTPS only",
     ("fab", "enable_proxy_fix"): "the stack sets it for the Ingress",
     ("dag_processor", "refresh_interval"): "airflow:gitSyncDagRefreshInterval",
@@ -99,6 +99,8 @@ class CustomisationSettings:
     worker_concurrency: int
     scheduling: dict[str, dict[str, Any]]
     """Per component label, or `default`: the PodSpec fields that place a pod."""
+    webserver_config: str
+    """The text of FAB's webserver_config.py for the api-server; empty for FAB's default."""
 
     def for_component(self, table: dict[str, dict[str, Any]], component: str) -> dict[str, Any]:
         """The default's entries, then the component's, key by key."""
@@ -197,6 +199,18 @@ def read_metadata(reader: ConfigReader, key: str, owned: tuple[str, ...], labels
     return result
 
 
+def read_webserver_config(reader: ConfigReader) -> str:
+    """FAB's webserver_config.py, compiled (not run) so that a syntax error stops the preview, not the api-server."""
+    text, secret = reader.text_and_secrecy("webserverConfig")
+    try:
+        compile(text, "webserver_config.py", "exec")
+    except SyntaxError as error:
+        shown = "(secret)" if secret else "(text)"
+        reader.fail("webserverConfig", shown, f"is not valid Python: line {error.lineno}: {error.msg}")
+        return ""
+    return text
+
+
 def read_customisation(reader: ConfigReader) -> CustomisationSettings:
     airflow_config, airflow_config_secret = read_airflow_config(reader)
     return CustomisationSettings(
@@ -213,6 +227,7 @@ def read_customisation(reader: ConfigReader) -> CustomisationSettings:
         ),
         worker_concurrency=reader.read("workerConcurrency", integer_between(1, 1000)),
         scheduling=read_scheduling(reader),
+        webserver_config=read_webserver_config(reader),
     )
 
 

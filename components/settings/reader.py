@@ -116,6 +116,10 @@ class ConfigReader:
             self.fail(key, "(not set)" if raw is None else repr(raw), str(error))
             return parse(self.default(key) or "")
 
+    def text_and_secrecy(self, key: str) -> tuple[str, bool]:
+        """A text key that the stack may store in plain text or encrypted, and whether it is encrypted."""
+        return self.text(key) or "", self._is_secret(self.qualified(key))
+
     def structured(self, key: str, kind: type[dict[str, Any]] | type[list[Any]]) -> tuple[Any, bool]:
         """An object or array key (`pulumi config set --path`), parsed from the JSON the CLI passes, and whether the
         stack stores any part of it encrypted (then all of it is treated as secret). A value of another shape is a
