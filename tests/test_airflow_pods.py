@@ -48,6 +48,25 @@ POD_SECURITY = {
 }
 
 
+CONTAINER_SECURITY = {
+    "runAsUser": 50000,
+    "runAsGroup": 0,
+    "runAsNonRoot": True,
+    "privileged": False,
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+# The ports Airflow containers open, by pod and container: the UI, and the log servers the api-server reads task logs
+# from. No other Airflow container listens.
+PORTS = {
+    ("airflow-api-server", "api-server"): [("airflow-ui", 8080)],
+    ("airflow-worker", "worker"): [("worker-logs", 8793)],
+    ("airflow-triggerer", "triggerer"): [("triggerer-logs", 8794)],
+}
+
+
 def airflow_pods(capture: Capture) -> dict[str, dict[str, Any]]:
     found = {}
     for registration in capture.kubernetes_objects():
@@ -83,4 +102,16 @@ def test_should_run_every_airflow_container_from_the_configured_image_as_airflow
     for name, spec in airflow_pods(default_run).items():
         assert spec["securityContext"] == POD_SECURITY, name
         for container in spec.get("initContainers", []) + spec["containers"]:
-            assert (container["image"], container["imagePullPolicy"]) == (IMAGE, "IfNotPresent"), f"{name}/{container['name']}"
+            where = f"{name}/{container['name']}"
+            assert (container["image"], container["imagePullPolicy"]) == (IMAGE, "IfNotPresent"), where
+            assert container["securityContext"] == CONTAINER_SECURITY, where
+
+
+def test_should_open_exactly_these_ports_in_airflow_containers(default_run: Capture) -> None:
+    found = {
+        (name, container["name"]): [(port["name"], port["containerPort"]) for port in container["ports"]]
+        for name, spec in airflow_pods(default_run).items()
+        for container in spec.get("initContainers", []) + spec["containers"]
+        if "ports" in container
+    }
+    assert found == PORTS

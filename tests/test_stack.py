@@ -215,3 +215,29 @@ def test_should_name_and_place_and_label_every_object_exactly_so(default_run: Ca
         name = re.sub(r"-[0-9a-f]{8}-[0-9a-f]{12}$", "", metadata["name"]) if r.name == "airflow-db-migrate" else metadata["name"]
         found[r.name] = (r.plain_inputs["kind"], name, metadata.get("namespace"), component)
     assert found == OBJECTS
+
+
+# The CronJobs of the default stack, without their pod templates: the restore's is suspended, so it runs only when an
+# operator triggers it (a scheduled restore would overwrite the database with the last dump).
+CRON_JOBS = {
+    "airflow-database-backup": ("0 2 * * *", False),
+    "airflow-database-restore": ("0 0 31 2 *", True),
+    "airflow-metadata-cleanup": ("0 3 * * 0", False),
+}
+CRON_JOB_POLICY = {
+    "timeZone": "Etc/UTC",
+    "concurrencyPolicy": "Forbid",
+    "startingDeadlineSeconds": 3600,
+    "successfulJobsHistoryLimit": 3,
+    "failedJobsHistoryLimit": 3,
+}
+
+
+def test_should_schedule_exactly_these_cron_jobs_and_keep_the_restore_suspended(default_run: Capture) -> None:
+    found = {}
+    for r in default_run.kubernetes_objects():
+        if r.plain_inputs["kind"] == "CronJob":
+            spec = {k: v for k, v in r.plain_inputs["spec"].items() if k != "jobTemplate"}
+            found[r.plain_inputs["metadata"]["name"]] = (spec.pop("schedule"), spec.pop("suspend"))
+            assert spec == CRON_JOB_POLICY, r.name
+    assert found == CRON_JOBS
