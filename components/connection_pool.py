@@ -53,8 +53,9 @@ class ConnectionPoolArgs:
 
 
 def connstring_value(value: str) -> str:
-    """A value in a [databases] connection string, quoted as libpq quotes: '...' with '\\' and "'" escaped."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    """A value in a [databases] connection string, in single quotes: PgBouncer's parser (not libpq's) takes a quote
+    doubled, and no backslash escapes."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def auth_file_field(value: str) -> str:

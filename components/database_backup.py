@@ -7,7 +7,7 @@ argv or environment), the `airflow-database-backup` CronJob and the suspended `a
 runs only when an operator creates a Job from it (the README's restore steps).
 
 Each backup is `pg_dump --format=custom` (one consistent snapshot, compressed, restorable table by table), written
-under a temporary name, checked with `pg_restore --list`, and only then renamed into place and counted: the newest
+under a temporary name, read back whole by `pg_restore`, and only then renamed into place and counted: the newest
 `databaseBackupKeep` dumps stay, older ones go. Both pods run the database's own image (its pg_dump matches the
 in-cluster server's version) as its uid 999, restricted. It reads the database URL, not which database it is: the
 in-cluster PostgreSQL and an external one are backed up alike. Copies to object storage are not done here yet: the
@@ -45,19 +45,27 @@ export LC_ALL=C
 umask 077
 # libpq ignores a password file that its group may read, and a Secret volume with an fsGroup is group-readable.
 install -m 0600 "$PGPASS_SOURCE" "$PGPASSFILE"
+# One backup or restore at a time on the volume: concurrencyPolicy covers only the Jobs the CronJob itself starts, not
+# one made by hand with `kubectl create job --from=cronjob/...`.
+exec 9>"$BACKUP_DIR/.lock"
+if ! flock --nonblock 9; then
+  echo "$JOB_NAME: another backup or restore is using $BACKUP_DIR; try again when it has finished" >&2
+  exit 1
+fi
 """
 
-# A dump counts only once pg_restore has read its whole table of contents: an interrupted or corrupt dump never
-# replaces a good one. Dumps are named by their UTC start time, so the shell's sorted glob lists them oldest first.
+# A dump counts only once pg_restore has read all of it (every data block, not only its table of contents): an
+# interrupted or corrupt dump never replaces a good one. Dumps are named by their UTC start time, so the shell's sorted
+# glob lists them oldest first.
 BACKUP_SCRIPT = (
     PREAMBLE
     + r"""stamp=$(date -u +%Y%m%dT%H%M%SZ)
 partial="$BACKUP_DIR/.airflow-$stamp.dump.partial"
-# Only one backup runs at a time (concurrencyPolicy Forbid): a partial file left here is from a killed run.
+# Under the lock, a partial file left here is from a run that was killed.
 rm -f "$BACKUP_DIR"/.airflow-*.dump.partial
 trap 'rm -f "$partial"' EXIT
 pg_dump --dbname="service=$PGSERVICE_NAME" --format=custom --no-password --lock-wait-timeout=300s --file="$partial"
-pg_restore --list "$partial" >/dev/null
+pg_restore --file=/dev/null "$partial"
 mv "$partial" "$BACKUP_DIR/airflow-$stamp.dump"
 echo "database-backup: wrote airflow-$stamp.dump ($(du -h "$BACKUP_DIR/airflow-$stamp.dump" | cut -f1))"
 dumps=("$BACKUP_DIR"/airflow-*.dump)
@@ -70,8 +78,10 @@ echo "database-backup: $(df -P -h "$BACKUP_DIR" | awk 'NR == 2 {print $3 " used,
 )
 
 # Restores the newest dump, or $BACKUP. The database's public schema is dropped and rebuilt from the dump in one
-# transaction: an error leaves the database as it was, and no table from a later schema version survives beside the
-# restored ones (which `pg_restore --clean` would leave, breaking the next migration).
+# transaction that the stream itself opens and commits: if pg_restore fails midway, COMMIT is never sent and the
+# server rolls everything back when psql's input ends (psql's --single-transaction would commit what it had read).
+# Dropping the schema rather than `pg_restore --clean` leaves no table of a later schema version beside the restored
+# ones, which would break the next migration.
 RESTORE_SCRIPT = (
     PREAMBLE
     + r"""dumps=("$BACKUP_DIR"/airflow-*.dump)
@@ -89,12 +99,16 @@ if [ ! -f "$dump" ]; then
   echo "database-restore: no dump ${dump##*/} in $BACKUP_DIR" >&2
   exit 1
 fi
-pg_restore --list "$dump" >/dev/null
+if ! pg_restore --file=/dev/null "$dump"; then
+  echo "database-restore: ${dump##*/} is not a complete dump; the database is unchanged" >&2
+  exit 1
+fi
 echo "database-restore: replacing the database's public schema with ${dump##*/}"
 {
-  echo 'DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;'
+  echo 'BEGIN; DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;'
   pg_restore --no-owner --no-privileges --file=- "$dump"
-} | psql --no-psqlrc --quiet --single-transaction --set=ON_ERROR_STOP=1 --dbname="service=$PGSERVICE_NAME" >/dev/null
+  echo 'COMMIT;'
+} | psql --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --dbname="service=$PGSERVICE_NAME" >/dev/null
 echo "database-restore: restored ${dump##*/}"
 """
 )
@@ -224,6 +238,7 @@ class DatabaseBackup(pulumi.ComponentResource):
             empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs(medium="Memory", size_limit="16Mi"),
         )
         env = {
+            "JOB_NAME": object_name,
             "BACKUP_DIR": BACKUP_DIR,
             "PGSERVICEFILE": f"{CREDENTIALS_DIR}/pg_service.conf",
             "PGSERVICE_NAME": SERVICE,

@@ -22,6 +22,7 @@ a mount path is translated to the directory.
 
 from __future__ import annotations
 
+import fcntl
 import subprocess
 import time
 from dataclasses import dataclass
@@ -145,13 +146,14 @@ def backed_up(
         pod = job_pod(rendered, "airflow-database-backup", backups, tmp_path_factory.mktemp(f"backup-{number}"))
         runs.append(pod.run())
         if number == 0:
-            first = sorted(p.name for p in backups.iterdir())
+            first = dumps(backups)
         time.sleep(1.1)
     return Backups(runs, first)
 
 
 def dumps(backups: Path) -> list[str]:
-    return sorted(p.name for p in backups.iterdir())
+    """The volume's dumps, and any partial one a failed run left (the lock file aside)."""
+    return sorted(p.name for p in backups.iterdir() if p.name != ".lock")
 
 
 def test_should_take_a_verified_dump_with_the_backup_cron_jobs_script(backed_up: Backups) -> None:
@@ -194,6 +196,40 @@ def restored(
     pod = job_pod(rendered, "airflow-database-restore", backups, tmp_path_factory.mktemp("restore"))
     missing = pod.run(BACKUP="airflow-19700101T000000Z.dump")
     return Restore(tables, missing, pod.run())
+
+
+def test_should_refuse_a_truncated_dump_and_leave_the_database_as_it_was(
+    restored: Restore, rendered: Rendered, database: Database, backups: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A dump cut short (a copy put back half-written, a full disk) reads its table of contents fine: the restore
+    must read it whole first, and touch nothing when it cannot."""
+    assert restored.restore.returncode == 0, "the restore failed (see its test)"
+    newest = dumps(backups)[-1]
+    whole = (backups / newest).read_bytes()
+    truncated = backups / "airflow-20000101T000000Z.dump"
+    truncated.write_bytes(whole[: len(whole) * 2 // 3])
+    try:
+        pod = job_pod(rendered, "airflow-database-restore", backups, tmp_path_factory.mktemp("restore-truncated"))
+        result = pod.run(BACKUP=truncated.name)
+    finally:
+        truncated.unlink()
+    assert result.returncode == 1, explain(result)
+    assert "airflow-20000101T000000Z.dump is not a complete dump; the database is unchanged" in result.stderr
+    assert psql(database, f"SELECT state FROM dag_run WHERE dag_id = '{DAG_ID}'") == "success"
+
+
+def test_should_let_one_backup_or_restore_use_the_volume_at_a_time(
+    restored: Restore, rendered: Rendered, backups: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A Job made by hand from the CronJob runs beside the scheduled one (concurrencyPolicy does not cover it)."""
+    before = dumps(backups)
+    with open(backups / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what a running backup holds
+        pod = job_pod(rendered, "airflow-database-backup", backups, tmp_path_factory.mktemp("backup-locked"))
+        result = pod.run()
+    assert result.returncode == 1, explain(result)
+    assert "airflow-database-backup: another backup or restore is using" in result.stderr, explain(result)
+    assert dumps(backups) == before
 
 
 def test_should_refuse_to_restore_a_dump_that_is_not_there(restored: Restore) -> None:

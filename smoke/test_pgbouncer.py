@@ -16,11 +16,13 @@ PgBouncer here is Debian's 1.18; the image's is 1.23.1.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,7 @@ from test_smoke import (  # noqa: F401  (fixtures: pytest finds them by name in 
     Container,
     Database,
     Rendered,
+    _postgres_bin,
     api_port,
     broker,
     containers,
@@ -67,6 +70,12 @@ class PgBouncer:
 
 @pytest.fixture(scope="module")
 def pgbouncer(rendered: Rendered) -> Iterator[PgBouncer]:
+    with running_pgbouncer(rendered) as pool:
+        yield pool
+
+
+@contextlib.contextmanager
+def running_pgbouncer(rendered: Rendered) -> Iterator[PgBouncer]:
     """PgBouncer as its pod runs it: as uid and gid 65534 (PgBouncer refuses to run as root, which CI is)."""
     binary = pgbouncer_binary()
     if binary is None:
@@ -154,3 +163,27 @@ def test_should_list_the_admin_user_through_pgbouncer(
     result = run(container, [str(AIRFLOW), "users", "list"])
     assert result.returncode == 0, explain(result)
     assert container.env["ADMIN_USERNAME"] in result.stdout, explain(result)
+
+
+ODD_DATABASE = "air'fl\\ow"
+
+
+def test_should_reach_a_database_whose_name_needs_quoting_through_pgbouncer(database: Database, broker: str) -> None:
+    """PgBouncer's own quoting (a quote doubled, no backslash escapes) of the database name it connects to."""
+    admin = database.url.rsplit("/", 1)[0]
+    bin_dir = _postgres_bin()
+    assert bin_dir is not None
+    quoted = ODD_DATABASE.replace('"', '""')
+    created = subprocess.run([bin_dir / "psql", "--no-psqlrc", f"{admin}/postgres", "-c", f'CREATE DATABASE "{quoted}"'],
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert created.returncode == 0, explain(created)
+    odd = render(Database(url=f"{admin}/{urllib.parse.quote(ODD_DATABASE, safe='')}"), broker, "pgbouncerEnabled=true")
+    login = urllib.parse.urlsplit(database.url)
+    with running_pgbouncer(odd) as pool:
+        result = subprocess.run(
+            [bin_dir / "psql", "--no-psqlrc", "--tuples-only", "--no-align",
+             f"postgresql://{login.username}:{login.password}@127.0.0.1:{pool.port}/airflow", "-c", "SELECT current_database()"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 0, f"{explain(result)}\n{log_tail(pool.log)}"
+    assert result.stdout.strip() == ODD_DATABASE

@@ -39,11 +39,11 @@ def secret_data(capture: Capture, logical_name: str) -> dict[str, str]:
 
 
 def test_should_configure_transaction_pooling_in_front_of_the_database() -> None:
-    database = DatabaseConnection("db.acme-corp.io", 5433, "air'flow", 'ops"team', 'p"w\\x', {"sslmode": "verify-full"})
+    database = DatabaseConnection("db.acme-corp.io", 5433, "air'fl\\ow", 'ops"team', 'p"w\\x', {"sslmode": "verify-full"})
     assert pgbouncer_files(database, SETTINGS) == {
         "pgbouncer.ini": (
             "[databases]\n"
-            "airflow = host='db.acme-corp.io' port=5433 dbname='air\\'flow'\n"
+            "airflow = host='db.acme-corp.io' port=5433 dbname='air''fl\\ow'\n"
             "\n"
             "[pgbouncer]\n"
             "listen_addr = *\n"

@@ -104,6 +104,7 @@ def test_should_roll_the_pods_when_an_encrypted_option_changes(run: Run) -> None
         ({"core": {"fernet_key": "k"}}, "airflow:airflowConfig.core.fernet_key = 'k': is set by the stack: airflow:fernetKey"),
         ({"celery": {"worker_concurrency": 4}}, "airflow:airflowConfig.celery.worker_concurrency = 4: is set by the stack: airflow:workerConcurrency"),
         ({"api": {"base_url": "https://x"}}, "airflow:airflowConfig.api.base_url = 'https://x': is set by the stack: airflow:domain"),
+        ({"api": {"port": 9090}}, "airflow:airflowConfig.api.port = 9090: is set by the stack: the api-server's Service, probes and NetworkPolicies use 8080"),
         ({"Core": {"parallelism": 1}}, "airflow:airflowConfig.Core = (section): must be a section of airflow.cfg in lower case, holding its options"),
         ({"core": 5}, "airflow:airflowConfig.core = (section): must be a section of airflow.cfg in lower case, holding its options"),
         ({"core": {"Parallelism": 1}}, "airflow:airflowConfig.core.Parallelism = 1: must name an option of airflow.cfg in lower case (letters, digits, '_')"),
@@ -147,6 +148,7 @@ def test_should_give_connections_and_variables_only_to_the_processes_that_run_ta
         ({"airflowConnections": json.dumps({"my-db": CONNECTION})}, {}, "airflow:airflowConnections.my-db = (secret): must be a valid environment variable name: letters, digits, '_'"),
         ({"airflowConnections": json.dumps({"db": ""})}, {}, "airflow:airflowConnections.db = (secret): must be a non-empty string, a number or a JSON object"),
         ({}, {"airflowVariables": json.dumps({"1st": "x"})}, "airflow:airflowVariables.1st = (secret): must be a valid environment variable name: letters, digits, '_'"),
+        ({"airflowConnections": json.dumps({"my_db": CONNECTION, "MY_DB": CONNECTION})}, {}, "airflow:airflowConnections.my_db = (secret): is the same environment variable (AIRFLOW_CONN_MY_DB) as airflow:airflowConnections.MY_DB: rename one"),
     ],
 )  # fmt: skip
 def test_should_refuse_connections_in_plain_text_or_named_unlike_env_variables(

@@ -35,6 +35,7 @@ def backup_objects(capture: Capture) -> list[tuple[str, str]]:
 
 def pod_spec(script: str, container: str, keep: str | None) -> dict[str, Any]:
     env = [
+        {"name": "JOB_NAME", "value": f"airflow-database-{container}"},
         {"name": "BACKUP_DIR", "value": "/backups"},
         {"name": "PGSERVICEFILE", "value": "/etc/airflow-database/pg_service.conf"},
         {"name": "PGSERVICE_NAME", "value": "airflow"},
@@ -264,3 +265,59 @@ def test_should_refuse_what_is_not_a_cron_schedule(raw: str) -> None:
 )
 def test_should_refuse_bad_backup_settings_naming_key_value_and_rule(values: dict[str, str], problem: str) -> None:
     assert settings_problems(config_of(**values)) == [problem]
+
+
+def test_should_commit_a_restore_only_once_pg_restore_has_streamed_all_of_the_dump() -> None:
+    """psql --single-transaction would commit whatever it had read when pg_restore failed midway: the stream itself
+    opens the transaction and sends COMMIT only after pg_restore succeeded (set -e in the group)."""
+    assert "--single-transaction" not in RESTORE_SCRIPT
+    assert (
+        "{\n"
+        "  echo 'BEGIN; DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;'\n"
+        '  pg_restore --no-owner --no-privileges --file=- "$dump"\n'
+        "  echo 'COMMIT;'\n"
+        '} | psql --no-psqlrc --quiet --set=ON_ERROR_STOP=1 --dbname="service=$PGSERVICE_NAME" >/dev/null\n'
+    ) in RESTORE_SCRIPT
+
+
+def test_should_read_every_dump_back_whole_and_hold_the_volume_alone() -> None:
+    assert 'pg_restore --file=/dev/null "$partial"\n' in BACKUP_SCRIPT
+    assert 'if ! pg_restore --file=/dev/null "$dump"; then\n' in RESTORE_SCRIPT
+    for script in (BACKUP_SCRIPT, RESTORE_SCRIPT):
+        assert 'exec 9>"$BACKUP_DIR/.lock"\nif ! flock --nonblock 9; then\n' in script
+
+
+@pytest.mark.parametrize(
+    ("values", "problem"),
+    [
+        (
+            {"databaseBackup": "on"},
+            "airflow:externalDatabaseUrl = (secret): its sslrootcert names a file that the pods of the backups "
+            "(airflow:databaseBackup) do not have: remove it (sslmode=require still encrypts), or turn those off",
+        ),
+        (
+            {"pgbouncerEnabled": "true"},
+            "airflow:externalDatabaseUrl = (secret): its sslrootcert names a file that the pods of PgBouncer "
+            "(airflow:pgbouncerEnabled) do not have: remove it (sslmode=require still encrypts), or turn those off",
+        ),
+    ],
+)
+def test_should_refuse_url_parameters_naming_files_the_other_clients_do_not_have(
+    values: dict[str, str], problem: str
+) -> None:
+    url = "postgresql://a:b@db.acme-corp.io/airflow?sslmode=verify-full&sslrootcert=/opt/airflow/ca.pem"
+    config = {**config_of(**values), "airflow:externalDatabaseUrl": url}
+    assert settings_problems(config, ["airflow:externalDatabaseUrl"]) == [problem]
+
+
+def test_should_refuse_startup_options_through_pgbouncer_but_give_them_to_the_backups(run: Run) -> None:
+    url = "postgresql://a:b@db.acme-corp.io/airflow?options=-csearch_path%3Dairflow"
+    config = {**config_of(pgbouncerEnabled="true"), "airflow:externalDatabaseUrl": url}
+    assert settings_problems(config, ["airflow:externalDatabaseUrl"]) == [
+        "airflow:externalDatabaseUrl = (secret): its options (startup parameters such as search_path) cannot pass "
+        "through PgBouncer's transaction pooling: set them on the database role (ALTER ROLE ... SET), or turn "
+        "airflow:pgbouncerEnabled off"
+    ]
+    capture = run(databaseBackup="on", secrets={"externalDatabaseUrl": url})
+    service = reveal(capture.one("kubernetes:core/v1:Secret", "database-backup-credentials").inputs["stringData"])
+    assert service["pg_service.conf"].endswith("options=-csearch_path=airflow\n")

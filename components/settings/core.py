@@ -14,6 +14,7 @@ from components.settings.database import (
     PgBouncerSettings,
     PostgresSettings,
     RedisSettings,
+    check_database_url_for_other_clients,
     read_database_backup,
     read_metadata_cleanup,
     read_pgbouncer,
@@ -117,6 +118,7 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
         pgbouncer=read_pgbouncer(reader),
         customisation=read_customisation(reader),
     )
+    check_database_url_for_other_clients(reader, settings.database_backup.enabled, settings.pgbouncer.enabled)
     reader.check_undeclared()
     if reader.problems:
         raise SettingsError(reader.problems)

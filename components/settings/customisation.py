@@ -52,6 +52,8 @@ OWNED_OPTIONS: dict[tuple[str, str], str] = {
     ("dag_processor", "refresh_interval"): "airflow:gitSyncDagRefreshInterval",
     ("dag_processor", "bundle_refresh_check_interval"): "airflow:gitSyncDagRefreshInterval",
     ("celery", "worker_concurrency"): "airflow:workerConcurrency",
+    ("api", "port"): "the api-server's Service, probes and NetworkPolicies use 8080",
+    ("api", "host"): "the api-server listens on every address of its pod",
     ("logging", "worker_log_server_port"): "the NetworkPolicies open 8793",
     ("logging", "trigger_log_server_port"): "the NetworkPolicies open 8794",
     ("logging", "base_log_folder"): "the stack mounts the logs volumes there",
@@ -145,14 +147,21 @@ def read_named_values(reader: ConfigReader, key: str, prefix: str, require_secre
     if values and require_secret and not secret:
         reader.fail(key, "(plain text)", f"must be stored encrypted: pulumi config set --path --secret '{key}.<id>' ...")
     entries = []
+    first_of: dict[str, str] = {}
     for name, value in sorted(values.items()):
         text = json.dumps(value) if isinstance(value, dict | list) else scalar_text(value)
+        env_name = f"{prefix}{name.upper()}"
         if not ENV_SUFFIX.match(name):
             reader.fail(f"{key}.{name}", "(secret)", "must be a valid environment variable name: letters, digits, '_'")
+        elif env_name in first_of:
+            # Airflow looks ids up in upper case: one of the two would silently replace the other.
+            rule = f"is the same environment variable ({env_name}) as airflow:{key}.{first_of[env_name]}: rename one"
+            reader.fail(f"{key}.{name}", "(secret)", rule)
         elif not text:
             reader.fail(f"{key}.{name}", "(secret)", "must be a non-empty string, a number or a JSON object")
         else:
-            entries.append(EnvEntry(f"{prefix}{name.upper()}", text))
+            first_of[env_name] = name
+            entries.append(EnvEntry(env_name, text))
     return tuple(entries)
 
 

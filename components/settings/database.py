@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pulumi
 
@@ -213,3 +213,35 @@ def read_pgbouncer(reader: ConfigReader) -> PgBouncerSettings:
         )
     return pgbouncer
 
+
+
+# libpq parameters that name files: the Airflow image may hold them, the backups' and PgBouncer's pods do not.
+FILE_PARAMETERS = ("sslrootcert", "sslcert", "sslkey", "sslcrl", "sslcrldir")
+
+
+def check_database_url_for_other_clients(reader: ConfigReader, backup: bool, pgbouncer: bool) -> None:
+    """Parameters of the external database URL that the other clients of the database (the backups' pg_dump,
+    PgBouncer) cannot honour; without this check they would be dropped silently, or point at missing files."""
+    raw = reader.text("externalDatabaseUrl")
+    if not raw or not (backup or pgbouncer):
+        return
+    try:
+        given = {key for key, _ in parse_qsl(urlsplit(raw).query)}
+    except ValueError:
+        return  # the URL's own rule reports it
+    named = (("the backups (airflow:databaseBackup)", backup), ("PgBouncer (airflow:pgbouncerEnabled)", pgbouncer))
+    clients = " and ".join(name for name, on in named if on)
+    for parameter in sorted(given & set(FILE_PARAMETERS)):
+        reader.fail(
+            "externalDatabaseUrl",
+            "(secret)",
+            f"its {parameter} names a file that the pods of {clients} do not have: remove it (sslmode=require still "
+            "encrypts), or turn those off",
+        )
+    if pgbouncer and "options" in given:
+        reader.fail(
+            "externalDatabaseUrl",
+            "(secret)",
+            "its options (startup parameters such as search_path) cannot pass through PgBouncer's transaction pooling: "
+            "set them on the database role (ALTER ROLE ... SET), or turn airflow:pgbouncerEnabled off",
+        )
