@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Literal
@@ -41,6 +42,16 @@ def shared(scope: ScopeName) -> Callable[[str, pytest.Config], ScopeName]:
         return "function" if os.environ.get("MUTANT_UNDER_TEST") == "stats" else scope
 
     return scope_now
+
+
+@pytest.fixture(autouse=True)
+def an_event_loop_for_outputs() -> None:
+    """Reading a secret setting makes a pulumi Output, which needs the thread's event loop; a test that called
+    asyncio.run before leaves none set. Whether one did depends on the order, which mutmut's per-test runs change."""
+    try:
+        asyncio.get_event_loop()
+    except RuntimeError:
+        asyncio.set_event_loop(asyncio.new_event_loop())
 
 
 @pytest.fixture(scope=shared("session"))
