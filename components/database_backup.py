@@ -4,7 +4,7 @@ restores one.
 Owns the backup volume (a PersistentVolumeClaim that `pulumi destroy` keeps when the data volume is kept), a Secret
 with the database's connection as libpq files (a service file and a password file, so no password is ever in a pod's
 argv or environment), the `airflow-database-backup` CronJob and the suspended `airflow-database-restore` CronJob, which
-runs only when an operator creates a Job from it (the README's restore steps).
+runs only when an operator creates a Job from it (docs/data.md, "Restoring one").
 
 Each backup is `pg_dump --format=custom` (one consistent snapshot, compressed, restorable table by table), written
 under a temporary name, read back whole by `pg_restore`, and only then renamed into place and counted: the newest

@@ -37,8 +37,8 @@ def wildcard_host(address: str, service: WildcardDns) -> str:
         raise HostError(
             "The ingress controller's Service has no load-balancer address, so there is no IP to name the UI after. "
             "Set airflow:domain to a host name whose DNS record points at the controller (pulumi config set domain "
-            "airflow.example.com), or give the Service an external address (see the README: 'When the load-balancer "
-            "address stays pending')."
+            "airflow.example.com), or give the Service an external address (docs/troubleshooting.md, 'The "
+            "load-balancer address stays pending')."
         )
     try:
         ip = ipaddress.ip_address(address)

@@ -7,7 +7,7 @@ Point `externalBrokerUrl` at a managed Redis instead, and this component is not 
 
 The Secret holds the password (for valkey-cli in the readiness probe, from the environment) and valkey.conf with it
 (mounted for valkey-server), so the password is in no process's arguments. Valkey reads the file only at start: after
-the password changes, restart the Deployment (README, "Data, upgrades and `pulumi destroy`").
+the password changes, restart the Deployment (docs/secrets.md, "The broker password").
 """
 
 from __future__ import annotations

@@ -540,7 +540,8 @@ KEY_RULE = (
     "or that text in base64 (base64 -w 0)"
 )
 PUBLIC_KEY = (
-    "is a public key (a .pub file): give the private key instead: pulumi config set --secret gitSyncSshKey < ~/.ssh/id_ed25519"
+    "is a public key (a .pub file): give the private key of the repository's deploy key instead: "
+    "pulumi config set --secret gitSyncSshKey < airflow-dags"
 )
 PERIOD_RULE = "must be a duration from 1s to 24h such as 10s, 1m or 1m30s (units ms, s, m, h)"
 SSH_ONLY = {"gitSyncRepository": SSH_URL}
@@ -640,8 +641,8 @@ BAD_INPUTS = [
         SSH_ONLY,
         {},
         [
-            f"airflow:gitSyncSshKey = (not set): is required for the SSH repository {SSH_URL}: pulumi config set --secret "
-            "gitSyncSshKey < ~/.ssh/id_ed25519"
+            f"airflow:gitSyncSshKey = (not set): is required for the SSH repository {SSH_URL}: a read-only deploy key "
+            "of that repository, pulumi config set --secret gitSyncSshKey < airflow-dags (docs/dags.md)"
         ],
         id="SSH URL without key",
     ),

@@ -149,8 +149,8 @@ def read_git_sync(reader: ConfigReader) -> GitSyncSettings | None:
             reader.fail(
                 "gitSyncSshKey",
                 "(not set)",
-                f"is required for the SSH repository {repository.url}: "
-                "pulumi config set --secret gitSyncSshKey < ~/.ssh/id_ed25519",
+                f"is required for the SSH repository {repository.url}: a read-only deploy key of that repository, "
+                "pulumi config set --secret gitSyncSshKey < airflow-dags (docs/dags.md)",
             )
         known_hosts = check_ssh_host_keys(reader, repository, verify, lines)
     else:

@@ -72,8 +72,8 @@ SSH_KEY_RULE = (
     "or that text in base64 (base64 -w 0)"
 )
 PUBLIC_KEY_RULE = (
-    "is a public key (a .pub file): give the private key instead: "
-    "pulumi config set --secret gitSyncSshKey < ~/.ssh/id_ed25519"
+    "is a public key (a .pub file): give the private key of the repository's deploy key instead: "
+    "pulumi config set --secret gitSyncSshKey < airflow-dags"
 )
 
 
