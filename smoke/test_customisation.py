@@ -13,12 +13,16 @@ worker container's environment as rendered and translated by test_smoke.py, retu
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
+import tempfile
 from typing import Any
 
 import pytest
 from test_smoke import (  # noqa: F401  (fixtures: pytest finds them by name in this module)
     AIRFLOW,
+    REPO,
     Container,
     Database,
     Rendered,
@@ -33,7 +37,7 @@ from test_smoke import (  # noqa: F401  (fixtures: pytest finds them by name in 
 )
 
 PARALLELISM = "48"
-SMTP_PASSWORD = "smoke-smtp-password-7Hq"
+BACKEND_KWARGS = '{"token": "smoke-vault-token-7Hq"}'
 CONNECTION_URI = "postgres://reporting:pw%40x@reports.acme-corp.io:5433/reports"
 
 
@@ -41,7 +45,7 @@ CONNECTION_URI = "postgres://reporting:pw%40x@reports.acme-corp.io:5433/reports"
 def rendered(database: Database, broker: str) -> Rendered:
     """This module's render, which replaces test_smoke's: the team's options and a connection set."""
     # render_env.py passes its KEY=VALUE settings in plain text; the secret ones go in through the secrets arguments.
-    options = {"core": {"parallelism": int(PARALLELISM)}, "smtp": {"smtp_password": SMTP_PASSWORD}}
+    options = {"core": {"parallelism": int(PARALLELISM)}, "secrets": {"backend_kwargs": BACKEND_KWARGS}}
     return render(
         database,
         broker,
@@ -61,12 +65,12 @@ def airflow(container: Container, *args: str) -> subprocess.CompletedProcess[str
 
 def test_should_keep_the_options_out_of_the_pod_spec(rendered: Rendered) -> None:
     spec = json.dumps(rendered.pod_spec("StatefulSet", "airflow-worker"))
-    assert SMTP_PASSWORD not in spec
+    assert "smoke-vault-token-7Hq" not in spec
     assert CONNECTION_URI not in spec
 
 
 @pytest.mark.parametrize(
-    ("section", "option", "expected"), [("core", "parallelism", PARALLELISM), ("smtp", "smtp_password", SMTP_PASSWORD)]
+    ("section", "option", "expected"), [("core", "parallelism", PARALLELISM), ("secrets", "backend_kwargs", BACKEND_KWARGS)]
 )
 def test_should_read_the_teams_option_back_from_the_real_airflow(
     worker: Container, section: str, option: str, expected: str
@@ -85,3 +89,14 @@ def test_should_read_the_connection_back_from_the_real_airflow(worker: Container
     assert (connection["conn_type"], connection["host"], connection["port"], connection["login"], connection["password"]) == (
         "postgres", "reports.acme-corp.io", "5433", "reporting", "pw@x",
     )  # fmt: skip
+
+
+def test_should_ship_the_options_of_the_airflow_it_deploys() -> None:
+    """The list the settings check `airflowConfig` against is this Airflow's (smoke/airflow_options.py)."""
+    home = tempfile.mkdtemp(prefix="airflow-options-")
+    result = subprocess.run(
+        [sys.executable, str(REPO / "smoke" / "airflow_options.py")],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "AIRFLOW_HOME": home},
+    )  # fmt: skip
+    stale = f"components/settings/airflow_options.json is stale: run {sys.executable} smoke/airflow_options.py --write"
+    assert result.returncode == 0, f"{stale}\n{explain(result)}"

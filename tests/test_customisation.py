@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from components.settings import COMPONENTS, ProcessSettings, Resources, oversubscription
+from components.settings import COMPONENTS, ConfigReader, ProcessSettings, Resources, oversubscription, read_settings
 from components.settings.scheduling import SCHEMA_FILE
 from tests.conftest import Run, config_of, settings_problems
 from tools.harness import Capture, is_secret, reveal
@@ -27,7 +27,7 @@ AIRFLOW_CONTAINERS = {
     ("StatefulSet", "airflow-worker", "worker"),
     ("CronJob", "airflow-metadata-cleanup", "clean"),
 }
-SMTP_PASSWORD = "s3cret-smtp-Pa55"
+VAULT_TOKEN = "s3cret-vault-Pa55"
 CONNECTION = "postgresql://reporting:pw-Xy9@reports.acme-corp.io:5432/reports"
 
 
@@ -72,24 +72,24 @@ def test_should_give_every_airflow_process_a_plain_option_as_its_env_value(run: 
 
 
 def test_should_keep_an_encrypted_option_secret_end_to_end(run: Run) -> None:
-    options = {"smtp": {"smtp_host": "smtp.acme-corp.io", "smtp_password": SMTP_PASSWORD}}
+    options = {"smtp": {"smtp_host": "smtp.acme-corp.io"}, "secrets": {"backend_kwargs": f'{{"token": "{VAULT_TOKEN}"}}'}}
     capture = run(secrets={"airflowConfig": json.dumps(options)})
     secret = capture.one("kubernetes:core/v1:Secret", "overrides-config")
     assert is_secret(secret.inputs["stringData"])
     assert reveal(secret.inputs["stringData"]) == {
+        "AIRFLOW__SECRETS__BACKEND_KWARGS": f'{{"token": "{VAULT_TOKEN}"}}',
         "AIRFLOW__SMTP__SMTP_HOST": "smtp.acme-corp.io",
-        "AIRFLOW__SMTP__SMTP_PASSWORD": SMTP_PASSWORD,
     }
     for key, container in airflow_containers(capture).items():
         env = env_of(container)
-        assert env["AIRFLOW__SMTP__SMTP_PASSWORD"] == secret_ref("airflow-config-overrides", "AIRFLOW__SMTP__SMTP_PASSWORD"), key
+        assert env["AIRFLOW__SECRETS__BACKEND_KWARGS"] == secret_ref("airflow-config-overrides", "AIRFLOW__SECRETS__BACKEND_KWARGS"), key
     plain = json.dumps([reveal(r.inputs, redact="<secret>") for r in capture.registrations])
-    assert SMTP_PASSWORD not in plain, "the password shows outside a secret"
+    assert VAULT_TOKEN not in plain, "the token shows outside a secret"
 
 
 def test_should_roll_the_pods_when_an_encrypted_option_changes(run: Run) -> None:
     def digests(password: str) -> set[str]:
-        capture = run(secrets={"airflowConfig": json.dumps({"smtp": {"smtp_password": password}})})
+        capture = run(secrets={"airflowConfig": json.dumps({"secrets": {"backend_kwargs": password}})})
         deployment = capture.object("Deployment", "airflow-scheduler")
         return {deployment["spec"]["template"]["metadata"]["annotations"]["airflow.pulumi.io/overrides-digest"]}
 
@@ -113,6 +113,29 @@ def test_should_roll_the_pods_when_an_encrypted_option_changes(run: Run) -> None
 )  # fmt: skip
 def test_should_refuse_an_option_the_stack_owns_or_of_no_form(options: dict[str, Any], problem: str) -> None:
     assert settings_problems(config_of(airflowConfig=json.dumps(options))) == [problem]
+
+
+@pytest.mark.parametrize(
+    ("options", "tag", "problems"),
+    [
+        ({"core": {"paralelism": 8}}, "3.3.2", ["airflow:airflowConfig.core.paralelism = 8: is not an option of [core] in Airflow 3.3.2: did you mean parallelism?"]),
+        ({"smtp": {"smtp_password": "x"}}, "3.3.2", ["airflow:airflowConfig.smtp.smtp_password = 'x': is not an option of [smtp] in Airflow 3.3.2: did you mean smtp_port?"]),
+        ({"schedular": {"parsing_processes": 2}}, "3.3.2", ["airflow:airflowConfig.schedular.parsing_processes = 2: is not a section of airflow.cfg: did you mean [scheduler]?"]),
+        ({"aws": {"cloudwatch_task_handler_json_serializer": "x"}}, "3.3.2-python3.12", []),
+        ({"celery_broker_transport_options": {"visibility_timeout": 21600}}, "3.3.2", []),
+        ({"core": {"paralelism": 8}}, "3.4.0", []),
+    ],
+)  # fmt: skip
+def test_should_refuse_an_option_airflow_does_not_read_where_its_list_applies(
+    options: dict[str, Any], tag: str, problems: list[str]
+) -> None:
+    """Checked against the options of Airflow 3.3.2 and its bundled providers, and only for an image of that minor,
+    in the sections that list knows: a provider of a custom image, or another Airflow release, has options of its own."""
+    config = config_of(airflowConfig=json.dumps(options), airflowImageTag=tag)
+    found = settings_problems(config) if problems else []
+    if not problems:
+        read_settings(ConfigReader(raw=config.get, is_secret=lambda _: False), "test")
+    assert found == problems
 
 
 def test_should_refuse_airflow_config_that_is_not_an_object() -> None:

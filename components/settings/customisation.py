@@ -9,10 +9,13 @@ loosen a pod's security profile.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from components.settings.reader import ConfigReader
@@ -67,6 +70,12 @@ OWNED_ANNOTATION_PREFIXES = (
     "seccomp.security.alpha.kubernetes.io/",
     "pod-security.kubernetes.io/",
 )
+OPTIONS_FILE = Path(__file__).with_name("airflow_options.json")
+# Sections whose options are passed on as they are (to Celery's transports, to the log handlers' clients).
+FREE_FORM_SECTIONS = (
+    "celery_broker_transport_options", "celery_result_backend_transport_options", "elasticsearch_configs",
+    "opensearch_configs",
+)  # fmt: skip
 ENV_SOURCE_RULE = "must be secret/<name> or configmap/<name>, naming an existing Secret or ConfigMap in the namespace"
 # Past these a worker is clearly oversubscribed: its tasks queue for CPU or are killed for memory.
 TASKS_PER_CORE = 8
@@ -118,6 +127,32 @@ def scalar_text(value: Any) -> str | None:
     return None
 
 
+@cache
+def known_options() -> dict[str, Any]:
+    """The options Airflow and its bundled providers declare (smoke/airflow_options.py writes the file)."""
+    loaded: dict[str, Any] = json.loads(OPTIONS_FILE.read_text())
+    return loaded
+
+
+def unknown_option(section: str, option: str, image_tag: str) -> str | None:
+    """Why `[section] option` is not one Airflow reads, or None. Only for the Airflow minor the list is of (another
+    image may have other options), and only in the sections it knows (a provider of a custom image adds its own), but
+    a section named like a known one is taken for a typo."""
+    known = known_options()
+    minor = ".".join(str(known["airflow"]).split(".")[:2]) + "."
+    if not image_tag.startswith(minor):
+        return None
+    sections: dict[str, list[str]] = known["sections"]
+    if section not in sections:
+        close = difflib.get_close_matches(section, sections, n=1, cutoff=0.8)
+        return f"is not a section of airflow.cfg: did you mean [{close[0]}]?" if close else None
+    if section in FREE_FORM_SECTIONS or option in sections[section]:
+        return None
+    close = difflib.get_close_matches(option, sections[section], n=1)
+    hint = f": did you mean {close[0]}?" if close else ""
+    return f"is not an option of [{section}] in Airflow {known['airflow']}{hint}"
+
+
 def read_airflow_config(reader: ConfigReader) -> tuple[tuple[EnvEntry, ...], bool]:
     sections, secret = reader.structured("airflowConfig", dict)
     entries = []
@@ -134,6 +169,8 @@ def read_airflow_config(reader: ConfigReader) -> tuple[tuple[EnvEntry, ...], boo
                 reader.fail(key, shown, "must name an option of airflow.cfg in lower case (letters, digits, '_')")
             elif (section, option) in OWNED_OPTIONS:
                 reader.fail(key, shown, f"is set by the stack: {OWNED_OPTIONS[(section, option)]}")
+            elif (unknown := unknown_option(section, option, reader.text("airflowImageTag") or "")) is not None:
+                reader.fail(key, shown, unknown)
             elif text is None:
                 reader.fail(key, shown, "must be a string, a number or a boolean")
             else:
