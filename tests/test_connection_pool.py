@@ -7,6 +7,7 @@ Debian's PgBouncer runs the rendered configuration under the real Airflow CLI in
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -137,6 +138,73 @@ def test_should_run_pgbouncer_restricted_reading_its_config_from_the_secret(pool
     assert pooled.object("Service", "airflow-pgbouncer")["spec"]["ports"] == [
         {"name": "pgbouncer", "port": 6543, "targetPort": "pgbouncer"}
     ]
+
+
+LABELS = {
+    "app.kubernetes.io/component": "pgbouncer",
+    "app.kubernetes.io/managed-by": "pulumi",
+    "app.kubernetes.io/name": "airflow",
+    "app.kubernetes.io/part-of": "airflow",
+}
+METADATA = {"labels": LABELS, "name": "airflow-pgbouncer", "namespace": "airflow"}
+
+
+def test_should_label_pgbouncers_pods_and_select_them_with_its_service(pooled: Capture) -> None:
+    deployment = pooled.object("Deployment", "airflow-pgbouncer")
+    template_metadata = deployment["spec"]["template"]["metadata"]
+    digest = template_metadata["annotations"]["airflow.pulumi.io/pgbouncer-config-digest"]
+    assert re.fullmatch("[0-9a-f]{64}", digest), digest
+    assert template_metadata == {
+        "annotations": {"airflow.pulumi.io/pgbouncer-config-digest": digest},
+        "labels": LABELS,
+    }
+    assert deployment["spec"]["selector"] == {
+        "matchLabels": {"app.kubernetes.io/component": "pgbouncer", "app.kubernetes.io/name": "airflow"}
+    }
+    assert pooled.object("Service", "airflow-pgbouncer") == {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": METADATA,
+        "spec": {
+            "ports": [{"name": "pgbouncer", "port": 6543, "targetPort": "pgbouncer"}],
+            "selector": {"app.kubernetes.io/component": "pgbouncer", "app.kubernetes.io/name": "airflow"},
+        },
+    }
+    assert pooled.object("ServiceAccount", "airflow-pgbouncer") == {
+        "apiVersion": "v1",
+        "automountServiceAccountToken": False,
+        "kind": "ServiceAccount",
+        "metadata": METADATA,
+    }
+
+
+def test_should_hold_exactly_the_config_and_the_auth_file_in_pgbouncers_secret(pooled: Capture) -> None:
+    password = secret_data(pooled, "postgres-credentials")["password"]
+    assert pooled.object("Secret", "airflow-pgbouncer") == {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": METADATA,
+        "stringData": {
+            "pgbouncer.ini": (
+                "[databases]\n"
+                "airflow = host='airflow-postgresql.airflow.svc' port=5432 dbname='airflow'\n"
+                "\n"
+                "[pgbouncer]\n"
+                "listen_addr = *\n"
+                "listen_port = 6543\n"
+                "unix_socket_dir =\n"
+                "auth_type = scram-sha-256\n"
+                "auth_file = /etc/pgbouncer/userlist.txt\n"
+                "pool_mode = transaction\n"
+                "max_client_conn = 100\n"
+                "default_pool_size = 10\n"
+                "server_tls_sslmode = prefer\n"
+                "ignore_startup_parameters = extra_float_digits\n"
+            ),
+            "userlist.txt": f'"airflow" "{password}"\n',
+        },
+        "type": "Opaque",
+    }
 
 
 def test_should_restart_pgbouncer_when_its_config_changes(pooled: Capture, run: Run) -> None:
