@@ -120,6 +120,29 @@ def test_should_give_the_migration_job_half_an_hour_and_six_retries(default_run:
     assert spec == {"activeDeadlineSeconds": 1800, "backoffLimit": 6}
 
 
+def test_should_create_the_admin_named_by_the_stack(run: Run) -> None:
+    main = migration_job(run(adminUsername="ops-admin", adminEmail="ops@acme-corp.io"))["spec"]["template"]["spec"][
+        "containers"
+    ][0]
+    assert {key: value for key, value in env_of(main).items() if key.startswith("ADMIN_")} == {
+        "ADMIN_USERNAME": "ops-admin",
+        "ADMIN_EMAIL": "ops@acme-corp.io",
+        "ADMIN_PASSWORD": {"secretKeyRef": {"key": "admin-password", "name": "airflow-secrets"}},
+    }
+
+
+@pytest.mark.parametrize(("kind", "name"), [("StatefulSet", "airflow-worker"), ("Deployment", "airflow-scheduler")])
+def test_should_run_airflow_pods_as_airflow_in_group_0_owning_their_volumes(default_run: Capture, kind: str, name: str) -> None:
+    assert pod_spec(default_run, kind, name)["securityContext"] == {
+        "fsGroup": 0,
+        "fsGroupChangePolicy": "OnRootMismatch",
+        "runAsGroup": 0,
+        "runAsNonRoot": True,
+        "runAsUser": 50000,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }, f"{kind}/{name}"
+
+
 def test_should_run_celery_workers_as_a_statefulset_behind_their_headless_service(default_run: Capture) -> None:
     worker = default_run.object("StatefulSet", "airflow-worker")
     assert main_container(default_run, "StatefulSet", "airflow-worker")["args"] == ["celery", "worker"]

@@ -195,6 +195,15 @@ def test_should_run_the_groomer_beside_the_worker_as_airflow_on_a_read_only_root
     assert env_of(groomer)["RETENTION_DAYS"] == str(default_of("workerLogsRetentionDays")) == "15"
 
 
+def test_should_give_the_groomer_its_folder_retention_and_pace(default_run: Capture) -> None:
+    assert container(default_run, "log-groomer")["env"] == [
+        {"name": "LOGS", "value": "/opt/airflow/logs"},
+        {"name": "RETENTION_DAYS", "value": "15"},
+        {"name": "GROOM_EVERY_SECONDS", "value": "900"},
+        {"name": "EMPTY_DIR_GRACE_MINUTES", "value": "60"},
+    ]
+
+
 @pytest.mark.parametrize("persistence", [True, False])
 def test_should_groom_logs_with_or_without_persistence(run: Run, persistence: bool) -> None:
     capture = run(workerLogsPersistence=persistence, workerLogsRetentionDays=3)
