@@ -189,6 +189,11 @@ def hashed_host(name: str) -> str:
     return f"|1|{base64.b64encode(salt).decode()}|{base64.b64encode(digest).decode()}"
 
 
+def pem(label: str, body: bytes) -> str:
+    """A PEM block of `label` around `body`."""
+    return f"-----BEGIN {label}-----\n{base64.b64encode(body).decode()}\n-----END {label}-----\n"
+
+
 def passphrase_protected_key() -> str:
     """An OpenSSH private key file header that says the key is encrypted (aes256-ctr, bcrypt)."""
 
@@ -312,6 +317,15 @@ def test_should_probe_the_sidecar_on_the_port_it_serves(synced: Synced) -> None:
     for probe in ("startupProbe", "livenessProbe"):
         assert sidecar[probe]["httpGet"] == {"path": "/", "port": "git-sync-http"}, probe
     assert "livenessProbe" not in container(pod_spec(synced("ssh"), "Deployment", "airflow-triggerer"), "git-sync-init")
+
+
+def test_should_give_the_first_sync_five_minutes_then_restart_a_hung_sidecar(synced: Synced) -> None:
+    sidecar = container(pod_spec(synced("https"), "Deployment", "airflow-dag-processor"), "git-sync")
+    health = {"path": "/", "port": "git-sync-http"}
+    assert (sidecar["startupProbe"], sidecar["livenessProbe"]) == (
+        {"httpGet": health, "periodSeconds": 10, "timeoutSeconds": 5, "failureThreshold": 30},
+        {"httpGet": health, "periodSeconds": 30, "timeoutSeconds": 5, "failureThreshold": 3},
+    )
 
 
 # --- volumes and mounts ---------------------------------------------------------------------------------------------
@@ -543,6 +557,10 @@ PUBLIC_KEY = (
     "is a public key (a .pub file): give the private key of the repository's deploy key instead: "
     "pulumi config set --secret gitSyncSshKey < airflow-dags"
 )
+PASSPHRASE_RULE = (
+    "is protected by a passphrase, which git-sync cannot type: use a deploy key without one "
+    "(ssh-keygen -t ed25519 -N '' -f airflow-dags)"
+)
 PERIOD_RULE = "must be a duration from 1s to 24h such as 10s, 1m or 1m30s (units ms, s, m, h)"
 SSH_ONLY = {"gitSyncRepository": SSH_URL}
 HTTPS_ONLY = {"gitSyncRepository": HTTPS_URL}
@@ -639,6 +657,51 @@ BAD_INPUTS = [
     ),
     pytest.param(
         SSH_ONLY,
+        {"gitSyncSshKey": pem("ENCRYPTED PRIVATE KEY", b"\x30\x82\x01\x00")},
+        [f"airflow:gitSyncSshKey = (secret): {PASSPHRASE_RULE}"],
+        id="passphrase, PKCS#8",
+    ),
+    pytest.param(
+        SSH_ONLY,
+        {
+            "gitSyncSshKey": "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n"
+            "MIIBAA==\n-----END RSA PRIVATE KEY-----\n"
+        },
+        [f"airflow:gitSyncSshKey = (secret): {PASSPHRASE_RULE}"],
+        id="passphrase, legacy PEM header",
+    ),
+    pytest.param(
+        SSH_ONLY,
+        {"gitSyncSshKey": pem("RSA PRIVATE KEY", b"\x31\x82\x01\x00")},
+        [f"airflow:gitSyncSshKey = (secret): {KEY_RULE}"],
+        id="PEM private key that is no DER sequence",
+    ),
+    pytest.param(
+        SSH_ONLY,
+        {"gitSyncSshKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nnot*base64\n-----END OPENSSH PRIVATE KEY-----\n"},
+        [f"airflow:gitSyncSshKey = (secret): {KEY_RULE}"],
+        id="OpenSSH key whose body is not base64",
+    ),
+    pytest.param(
+        SSH_ONLY,
+        {"gitSyncSshKey": pem("OPENSSH PRIVATE KEY", b"openssh-key-v2\x00" + struct.pack(">I", 4) + b"none")},
+        [f"airflow:gitSyncSshKey = (secret): {KEY_RULE}"],
+        id="OpenSSH key without the magic",
+    ),
+    pytest.param(
+        SSH_ONLY,
+        {"gitSyncSshKey": pem("OPENSSH PRIVATE KEY", b"openssh-key-v1\x00\x00\x00")},
+        [f"airflow:gitSyncSshKey = (secret): {KEY_RULE}"],
+        id="OpenSSH key cut short before the cipher's length",
+    ),
+    pytest.param(
+        SSH_ONLY,
+        {"gitSyncSshKey": pem("OPENSSH PRIVATE KEY", b"openssh-key-v1\x00" + struct.pack(">I", 5) + b"none")},
+        [f"airflow:gitSyncSshKey = (secret): {KEY_RULE}"],
+        id="OpenSSH key cut short inside the cipher's name",
+    ),
+    pytest.param(
+        SSH_ONLY,
         {},
         [
             f"airflow:gitSyncSshKey = (not set): is required for the SSH repository {SSH_URL}: a read-only deploy key "
@@ -698,6 +761,15 @@ BAD_INPUTS = [
         id="token with a space",
     ),
     pytest.param(
+        {**HTTPS_ONLY, "gitSyncUsername": "bot"},
+        {"gitSyncToken": "t" * 1025},
+        [
+            "airflow:gitSyncToken = (secret): must be an access token: one line, no spaces (a personal access token or app "
+            "password)"
+        ],
+        id="token one character past 1024",
+    ),
+    pytest.param(
         {"gitSyncUsername": "bot"},
         WITH_KEY,
         [
@@ -749,6 +821,18 @@ BAD_INPUTS = [
     ),
     pytest.param(
         {**HTTPS_ONLY, "gitSyncPeriod": "500ms"}, {}, [f"airflow:gitSyncPeriod = '500ms': {PERIOD_RULE}"], id="period too short"
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncPeriod": "999ms"},
+        {},
+        [f"airflow:gitSyncPeriod = '999ms': {PERIOD_RULE}"],
+        id="period one millisecond short of 1s",
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncPeriod": "86401s"},
+        {},
+        [f"airflow:gitSyncPeriod = '86401s': {PERIOD_RULE}"],
+        id="period one second past 24h",
     ),
     pytest.param(
         {**HTTPS_ONLY, "gitSyncPeriod": "25h"}, {}, [f"airflow:gitSyncPeriod = '25h': {PERIOD_RULE}"], id="period too long"
@@ -832,6 +916,35 @@ def test_should_refuse_bad_input_with_key_value_and_rule(
     problems = problems_of(values, secrets)
     assert problems == messages
     assert "hunter2" not in "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("values", "secrets", "period"),
+    [
+        pytest.param({**HTTPS_ONLY, "gitSyncUsername": "bot"}, {"gitSyncToken": "t" * 1024}, "10s", id="token of 1024"),
+        pytest.param({**HTTPS_ONLY, "gitSyncPeriod": "1s"}, {}, "1s", id="period of 1s"),
+        pytest.param({**HTTPS_ONLY, "gitSyncPeriod": "1000ms"}, {}, "1000ms", id="period of 1000ms"),
+        pytest.param({**HTTPS_ONLY, "gitSyncPeriod": "24h"}, {}, "24h", id="period of 24h"),
+        pytest.param({**HTTPS_ONLY, "gitSyncPeriod": "86400s"}, {}, "86400s", id="period of 86400s"),
+    ],
+)
+def test_should_accept_settings_at_their_limits(values: dict[str, str], secrets: dict[str, str], period: str) -> None:
+    config = {**config_of(**values), **config_of(**secrets)}
+    settings = settings_of(config, tuple(config_of(**secrets)))
+    assert settings is not None
+    assert settings.period == period
+
+
+@pytest.mark.parametrize(
+    ("label", "body"),
+    [
+        pytest.param("RSA PRIVATE KEY", b"\x30\x82\x01\x00", id="PKCS#1"),
+        pytest.param("EC PRIVATE KEY", b"\x30\x77", id="SEC1"),
+        pytest.param("PRIVATE KEY", b"\x30\x82\x01\x00", id="PKCS#8 without passphrase"),
+    ],
+)
+def test_should_accept_a_pem_private_key_without_passphrase(label: str, body: bytes) -> None:
+    assert ssh_private_key(pem(label, body).rstrip("\n")) == pem(label, body)
 
 
 def test_should_refuse_bad_input_before_creating_any_resource(monkeypatch: pytest.MonkeyPatch, run: Run) -> None:
