@@ -15,7 +15,7 @@ import pytest
 from components.connection_pool import pgbouncer_files
 from components.database_url import DatabaseConnection
 from components.settings import PgBouncerSettings, ProcessSettings, Resources
-from tests.conftest import Run, config_of, settings_problems
+from tests.conftest import Run, config_of, settings_problems, shared
 from tests.test_network_policies import INTERNET, Cluster, allows, cluster_of
 from tools.harness import Capture, reveal, run_program
 
@@ -29,7 +29,7 @@ SETTINGS = PgBouncerSettings(
 EXTERNAL_URL = "postgresql://airflow:pw@db.acme-corp.io:5433/airflow_meta?sslmode=verify-full"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def pooled() -> Capture:
     return run_program(config_of(pgbouncerEnabled=True))
 
