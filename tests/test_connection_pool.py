@@ -78,6 +78,14 @@ def test_should_point_airflow_at_pgbouncer_with_the_databases_login(pooled: Capt
     )
 
 
+def test_should_escape_every_reserved_character_of_the_login_in_airflows_url(run: Run) -> None:
+    url = "postgresql://ops%2Fteam:p%2Fw%40x@db.acme-corp.io:5433/airflow_meta"
+    capture = run(pgbouncerEnabled=True, secrets={"externalDatabaseUrl": url})
+    assert secret_data(capture, "airflow-secrets")["sql-alchemy-conn"] == (
+        "postgresql+psycopg2://ops%2Fteam:p%2Fw%40x@airflow-pgbouncer.airflow.svc:6543/airflow"
+    )
+
+
 def test_should_keep_the_backups_on_the_database_itself(pooled: Capture) -> None:
     assert secret_data(pooled, "database-backup-credentials")["pg_service.conf"] == (
         "[airflow]\nhost=airflow-postgresql.airflow.svc\nport=5432\ndbname=airflow\nuser=airflow\n"
@@ -204,6 +212,26 @@ def test_should_hold_exactly_the_config_and_the_auth_file_in_pgbouncers_secret(p
             "userlist.txt": f'"airflow" "{password}"\n',
         },
         "type": "Opaque",
+    }
+
+
+def test_should_register_the_pool_as_one_component_owning_its_objects(pooled: Capture) -> None:
+    by_urn = {r.urn: r.name for r in pooled.registrations}
+    assert {r.name: (r.type, by_urn.get(r.parent)) for r in pooled.registrations if r.name.startswith("pgbouncer")} == {
+        "pgbouncer": ("airflow:index:ConnectionPool", None),
+        "pgbouncer-config": ("kubernetes:core/v1:Secret", "pgbouncer"),
+        "pgbouncer-service": ("kubernetes:core/v1:Service", "pgbouncer"),
+        "pgbouncer-sa": ("kubernetes:core/v1:ServiceAccount", "pgbouncer"),
+        "pgbouncer-deployment": ("kubernetes:apps/v1:Deployment", "pgbouncer"),
+    }
+    assert pooled.object("Deployment", "airflow-pgbouncer")["metadata"] == {
+        **METADATA,
+        "annotations": {
+            "checkov.io/skip1": "CKV_K8S_43=images are pinned to release tags set in the stack config, reviewed in every "
+            "preview; a digest would go stale at each rebuild of the same release",
+            "checkov.io/skip2": "CKV_K8S_15=imagePullPolicy is a stack setting: IfNotPresent by default since tags are "
+            "pinned (no registry round trip per pod start); set Always where nodes are shared with untrusted workloads",
+        },
     }
 
 

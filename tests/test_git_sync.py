@@ -672,6 +672,12 @@ BAD_INPUTS = [
     ),
     pytest.param(
         SSH_ONLY,
+        {"gitSyncSshKey": pem("OPENSSH PRIVATE KEY", b"openssh-key-v1\x00" + struct.pack(">I", 4) + b"n\xf6ne")},
+        [f"airflow:gitSyncSshKey = (secret): {PASSPHRASE_RULE}"],
+        id="OpenSSH key with a cipher name that is not ASCII",
+    ),
+    pytest.param(
+        SSH_ONLY,
         {"gitSyncSshKey": pem("RSA PRIVATE KEY", b"\x31\x82\x01\x00")},
         [f"airflow:gitSyncSshKey = (secret): {KEY_RULE}"],
         id="PEM private key that is no DER sequence",

@@ -202,6 +202,7 @@ def test_should_give_the_groomer_its_folder_retention_and_pace(default_run: Capt
         {"name": "GROOM_EVERY_SECONDS", "value": "900"},
         {"name": "EMPTY_DIR_GRACE_MINUTES", "value": "60"},
     ]
+    assert container(default_run, "log-groomer")["imagePullPolicy"] == "IfNotPresent"
 
 
 @pytest.mark.parametrize("persistence", [True, False])
