@@ -143,6 +143,23 @@ def test_should_run_airflow_pods_as_airflow_in_group_0_owning_their_volumes(defa
     }, f"{kind}/{name}"
 
 
+def test_should_migrate_then_create_the_admin_in_a_job_labelled_migrations(default_run: Capture) -> None:
+    job = migration_job(default_run)
+    assert job["spec"]["template"]["spec"]["containers"][0]["args"] == [
+        "bash",
+        "-c",
+        "airflow db migrate && printf '%s\\n%s\\n' \"$ADMIN_PASSWORD\" \"$ADMIN_PASSWORD\" | airflow users create --role Admin "
+        '--username "$ADMIN_USERNAME" --email "$ADMIN_EMAIL" --firstname Airflow --lastname Admin',
+    ]
+    assert job["spec"]["template"]["metadata"]["labels"] == {
+        "app.kubernetes.io/component": "migrations",
+        "app.kubernetes.io/managed-by": "pulumi",
+        "app.kubernetes.io/name": "airflow",
+        "app.kubernetes.io/part-of": "airflow",
+    }
+    assert sorted(job["metadata"]["annotations"]) == ["checkov.io/skip1", "checkov.io/skip2", "checkov.io/skip3"]
+
+
 def test_should_run_celery_workers_as_a_statefulset_behind_their_headless_service(default_run: Capture) -> None:
     worker = default_run.object("StatefulSet", "airflow-worker")
     assert main_container(default_run, "StatefulSet", "airflow-worker")["args"] == ["celery", "worker"]

@@ -428,6 +428,7 @@ def test_should_need_no_secret_for_a_public_https_repository(run: Run) -> None:
         pytest.param(SSH_KEY.replace("\n", "\r\n"), id="CRLF line ends"),
         pytest.param(base64.b64encode(SSH_KEY.encode()).decode(), id="base64 -w 0, as the seed made it"),
         pytest.param(base64.encodebytes(SSH_KEY.encode()).decode(), id="base64 wrapped at 76 columns"),
+        pytest.param(base64.b64encode(SSH_KEY.replace("\n", "\r\n").encode()).decode(), id="base64 of a key with CRLF ends"),
     ],
 )
 def test_should_accept_the_key_as_text_or_base64(given: str) -> None:
@@ -687,6 +688,12 @@ BAD_INPUTS = [
         {"gitSyncSshKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nnot*base64\n-----END OPENSSH PRIVATE KEY-----\n"},
         [f"airflow:gitSyncSshKey = (secret): {KEY_RULE}"],
         id="OpenSSH key whose body is not base64",
+    ),
+    pytest.param(
+        SSH_ONLY,
+        {"gitSyncSshKey": SSH_KEY.replace("\n", "\n*", 2)},
+        [f"airflow:gitSyncSshKey = (secret): {KEY_RULE}"],
+        id="OpenSSH key with a character outside base64 in its body",
     ),
     pytest.param(
         SSH_ONLY,
