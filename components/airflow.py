@@ -161,10 +161,7 @@ def webserver_config_addons(secret_name: pulumi.Input[str]) -> kube.PodAddons:
     it there and writes no default of its own. Read-only; a change rolls the pod by the digest."""
     return kube.PodAddons(
         volumes=[
-            k8s.core.v1.VolumeArgs(
-                name="webserver-config",
-                secret=k8s.core.v1.SecretVolumeSourceArgs(secret_name=secret_name, default_mode=0o440),
-            )
+            kube.secret_volume("webserver-config", secret_name)
         ],
         mounts=[
             k8s.core.v1.VolumeMountArgs(
@@ -181,15 +178,6 @@ def job_check_probe(job_type: str) -> k8s.core.v1.ProbeArgs:
     """Liveness of a process that heartbeats in the database: the check fails when this pod's job stops beating."""
     return kube.exec_probe(
         ["airflow", "jobs", "check", "--job-type", job_type, "--local"], period=60, timeout=30, failures=5, initial_delay=30
-    )
-
-
-def secret_env(name: str, secret_name: pulumi.Input[str], key: str) -> k8s.core.v1.EnvVarArgs:
-    return k8s.core.v1.EnvVarArgs(
-        name=name,
-        value_from=k8s.core.v1.EnvVarSourceArgs(
-            secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(name=secret_name, key=key)
-        ),
     )
 
 
@@ -336,11 +324,11 @@ class AirflowCore(pulumi.ComponentResource):
         env += [
             k8s.core.v1.EnvVarArgs(name="AIRFLOW__CORE__DAGS_FOLDER", value=args.dags.folder),
             k8s.core.v1.EnvVarArgs(name="AIRFLOW__CORE__EXECUTION_API_SERVER_URL", value=self._execution_api_url),
-            secret_env("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", self._secret_name, "sql-alchemy-conn"),
-            secret_env("AIRFLOW__CELERY__BROKER_URL", self._secret_name, "broker-url"),
-            secret_env("AIRFLOW__CORE__FERNET_KEY", self._secret_name, "fernet-key"),
-            secret_env("AIRFLOW__API__SECRET_KEY", self._secret_name, "api-secret-key"),
-            secret_env("AIRFLOW__API_AUTH__JWT_SECRET", self._secret_name, "jwt-secret"),
+            kube.secret_env("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", self._secret_name, "sql-alchemy-conn"),
+            kube.secret_env("AIRFLOW__CELERY__BROKER_URL", self._secret_name, "broker-url"),
+            kube.secret_env("AIRFLOW__CORE__FERNET_KEY", self._secret_name, "fernet-key"),
+            kube.secret_env("AIRFLOW__API__SECRET_KEY", self._secret_name, "api-secret-key"),
+            kube.secret_env("AIRFLOW__API_AUTH__JWT_SECRET", self._secret_name, "jwt-secret"),
         ]
         return env + args.overrides.env
 
@@ -470,7 +458,7 @@ class AirflowCore(pulumi.ComponentResource):
             extra_env=[
                 k8s.core.v1.EnvVarArgs(name="ADMIN_USERNAME", value=settings.admin_username),
                 k8s.core.v1.EnvVarArgs(name="ADMIN_EMAIL", value=settings.admin_email),
-                secret_env("ADMIN_PASSWORD", self._secret_name, "admin-password"),
+                kube.secret_env("ADMIN_PASSWORD", self._secret_name, "admin-password"),
             ],
         )
         image = settings.airflow_image

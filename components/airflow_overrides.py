@@ -60,15 +60,7 @@ class AirflowOverridesArgs:
 
 
 def secret_refs(entries: tuple[EnvEntry, ...], secret_name: pulumi.Input[str]) -> list[k8s.core.v1.EnvVarArgs]:
-    return [
-        k8s.core.v1.EnvVarArgs(
-            name=entry.name,
-            value_from=k8s.core.v1.EnvVarSourceArgs(
-                secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(name=secret_name, key=entry.name)
-            ),
-        )
-        for entry in entries
-    ]
+    return [kube.secret_env(entry.name, secret_name, entry.name) for entry in entries]
 
 
 class AirflowOverrides(pulumi.ComponentResource):

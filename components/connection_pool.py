@@ -15,13 +15,12 @@ without one); the hop from Airflow to PgBouncer stays inside the namespace, behi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kube
-from components.database_url import DatabaseConnection, parse_database_url
+from components.database_url import DatabaseConnection, parse_database_url, sqlalchemy_url
 from components.settings import PgBouncerSettings
 
 COMPONENT = "pgbouncer"
@@ -168,14 +167,7 @@ class ConnectionPool(pulumi.ComponentResource):
                                 ],
                             )
                         ],
-                        volumes=[
-                            k8s.core.v1.VolumeArgs(
-                                name="config",
-                                secret=k8s.core.v1.SecretVolumeSourceArgs(
-                                    secret_name=config.metadata.name, default_mode=0o440
-                                ),
-                            )
-                        ],
+                        volumes=[kube.secret_volume("config", config.metadata.name)],
                     ),
                 ),
             ),
@@ -185,10 +177,7 @@ class ConnectionPool(pulumi.ComponentResource):
         host = pulumi.Output.concat(service.metadata.name, ".", service.metadata.namespace, ".svc")
         self.connection_url = pulumi.Output.secret(
             pulumi.Output.all(database, host).apply(
-                lambda values: (
-                    f"postgresql+psycopg2://{quote(values[0].user, safe='')}:{quote(values[0].password, safe='')}"
-                    f"@{values[1]}:{PORT}/{DATABASE_ALIAS}"
-                )
+                lambda values: sqlalchemy_url(values[0].user, values[0].password, values[1], PORT, DATABASE_ALIAS)
             )
         )
         self.component = COMPONENT

@@ -273,10 +273,7 @@ class DatabaseBackup(pulumi.ComponentResource):
                     name="backups",
                     persistent_volume_claim=k8s.core.v1.PersistentVolumeClaimVolumeSourceArgs(claim_name=self._claim_name),
                 ),
-                k8s.core.v1.VolumeArgs(
-                    name="credentials",
-                    secret=k8s.core.v1.SecretVolumeSourceArgs(secret_name=self._credentials_name, default_mode=0o440),
-                ),
+                kube.secret_volume("credentials", self._credentials_name),
                 tmp_volume,
             ],
         )

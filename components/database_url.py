@@ -1,13 +1,14 @@
 """The metadata database's SQLAlchemy URL, read back into what other programs need to reach the same database.
 
 The stack holds one URL per database (the in-cluster PostgreSQL's, or `externalDatabaseUrl`); the backups (libpq
-files) and PgBouncer (its own config) connect with programs that take host, port, name and login separately.
+files) and PgBouncer (its own config) connect with programs that take host, port, name and login separately. It also
+writes the URLs the stack gives Airflow (the in-cluster database's, PgBouncer's).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from components.settings import DATABASE_DEFAULT_PORT
 
@@ -32,6 +33,12 @@ class DatabaseConnection:
     password: str
     libpq_options: dict[str, str]
     """The URL's query parameters that are libpq's (sslmode, ...)."""
+
+
+def sqlalchemy_url(user: str, password: str, host: str, port: int, dbname: str) -> str:
+    """The URL Airflow connects with. Percent-encoded, a password may hold any character: '@', ':', '/' or '%' cannot
+    end it early, and SQLAlchemy decodes it back before connecting."""
+    return f"postgresql+psycopg2://{quote(user, safe='')}:{quote(password, safe='')}@{host}:{port}/{dbname}"
 
 
 def parse_database_url(url: str) -> DatabaseConnection:

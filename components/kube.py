@@ -208,6 +208,23 @@ class PodAddons:
         )
 
 
+def secret_env(name: str, secret_name: pulumi.Input[str], key: str) -> k8s.core.v1.EnvVarArgs:
+    """An environment variable read from a Secret's key: the value is never written in the pod spec."""
+    return k8s.core.v1.EnvVarArgs(
+        name=name,
+        value_from=k8s.core.v1.EnvVarSourceArgs(
+            secret_key_ref=k8s.core.v1.SecretKeySelectorArgs(name=secret_name, key=key)
+        ),
+    )
+
+
+def secret_volume(name: str, secret_name: pulumi.Input[str]) -> k8s.core.v1.VolumeArgs:
+    """A Secret as files readable by the pod's user and group (fsGroup) only."""
+    return k8s.core.v1.VolumeArgs(
+        name=name, secret=k8s.core.v1.SecretVolumeSourceArgs(secret_name=secret_name, default_mode=0o440)
+    )
+
+
 # A run missed while the controller was down (a cluster upgrade) still starts within this; later, the next one does.
 CRON_STARTING_DEADLINE_SECONDS = 3600
 

@@ -9,12 +9,12 @@ too, and a resize shows in `pulumi preview` as an in-place change of one object.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kube
+from components.database_url import sqlalchemy_url
 from components.settings import PostgresSettings
 
 COMPONENT = "postgresql"
@@ -163,12 +163,10 @@ class Postgres(pulumi.ComponentResource):
         )
 
         host = pulumi.Output.concat(service.metadata.name, ".", service.metadata.namespace, ".svc")
-        # A password given in config (postgresPassword) may hold any character; percent-encoded, '@', ':', '/' or '%'
-        # cannot end the password early, and SQLAlchemy decodes it back before connecting.
-        url_password = args.password.apply(lambda password: quote(password, safe=""))
+        # A password given in config (postgresPassword) may hold any character: sqlalchemy_url encodes it.
         self.connection_url = pulumi.Output.secret(
-            pulumi.Output.format(
-                "postgresql+psycopg2://{0}:{1}@{2}:{3}/{4}", USER, url_password, host, PORT, DATABASE
+            pulumi.Output.all(args.password, host).apply(
+                lambda values: sqlalchemy_url(USER, values[0], values[1], PORT, DATABASE)
             )
         )
         self.component = COMPONENT

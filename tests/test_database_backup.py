@@ -321,3 +321,27 @@ def test_should_refuse_startup_options_through_pgbouncer_but_give_them_to_the_ba
     capture = run(databaseBackup="on", secrets={"externalDatabaseUrl": url})
     service = reveal(capture.one("kubernetes:core/v1:Secret", "database-backup-credentials").inputs["stringData"])
     assert service["pg_service.conf"].endswith("options=-csearch_path=airflow\n")
+
+
+CPU_RULE = "must be a positive Kubernetes CPU quantity such as 250m, 0.5 or 2"
+MEMORY_RULE = "must be a positive Kubernetes quantity such as 512Mi or 2Gi"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "rule"),
+    [
+        (f"{prefix}{kind}{bound}", value, rule)
+        for prefix in ("databaseBackup", "metadataCleanup", "pgbouncer")
+        for kind, value, rule in (("Cpu", "1 core", CPU_RULE), ("Memory", "lots", MEMORY_RULE))
+        for bound in ("Request", "Limit")
+    ],
+)
+def test_should_refuse_resources_of_the_jobs_and_the_pool_that_are_not_quantities(key: str, value: str, rule: str) -> None:
+    assert settings_problems(config_of(**{key: value})) == [f"airflow:{key} = {value!r}: {rule}"]
+
+
+@pytest.mark.parametrize("value", ["0", "1001", "sixteen"])
+def test_should_refuse_a_worker_concurrency_out_of_range(value: str) -> None:
+    assert settings_problems(config_of(workerConcurrency=value)) == [
+        f"airflow:workerConcurrency = {value!r}: must be a whole number from 1 to 1000"
+    ]

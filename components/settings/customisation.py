@@ -21,7 +21,6 @@ from typing import Any
 from components.settings.reader import ConfigReader
 from components.settings.resources import ProcessSettings
 from components.settings.rules import (
-    COMPONENTS,
     DEFAULT,
     DNS_SUBDOMAIN,
     LABEL_KEY,
@@ -226,12 +225,8 @@ def read_env_from(reader: ConfigReader) -> tuple[tuple[str, str], ...]:
 
 def read_metadata(reader: ConfigReader, key: str, owned: tuple[str, ...], labels: bool) -> dict[str, dict[str, str]]:
     """`{default: {...}, <component>: {...}}` of labels or annotations."""
-    table, _ = reader.structured(key, dict)
     result: dict[str, dict[str, str]] = {}
-    for component, entries in table.items():
-        if component not in (DEFAULT, *COMPONENTS) or not isinstance(entries, dict):
-            reader.fail(f"{key}.{component}", "(entry)", f"must be one of {DEFAULT}, {', '.join(COMPONENTS)}, holding a map")
-            continue
+    for component, entries in reader.per_component(key, "holding a map"):
         for name, value in entries.items():
             path, shown = f"{key}.{component}", f"{{{name!r}: {value!r}}}"
             if not LABEL_KEY.match(name):

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pulumi
 import yaml
+
+from components.settings.rules import COMPONENTS, DEFAULT
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 PROJECT_FILE = PROJECT_DIR / "Pulumi.yaml"
@@ -83,11 +85,12 @@ class ConfigReader:
     def check_undeclared(self) -> None:
         """Records every key of this project that the stack sets but Pulumi.yaml does not declare. The CLI passes such
         a key silently, so a misspelled `workerReplica: 3` would otherwise deploy the default."""
-        declared = {key.lower(): key for key in config_schema()}
+        schema = config_schema()
+        declared = {key.lower(): key for key in schema}
         prefix = f"{self.project}:"
         for qualified in sorted(set(self._present())):
             key = qualified.removeprefix(prefix)
-            if not qualified.startswith(prefix) or key in config_schema():
+            if not qualified.startswith(prefix) or key in schema:
                 continue
             # A shortened key (gitSyncRepo) means the key it begins, before any merely similar one (gitSyncRef).
             extending = [name for name in declared if name.startswith(key.lower())]
@@ -115,6 +118,16 @@ class ConfigReader:
         except ValueError as error:
             self.fail(key, "(not set)" if raw is None else repr(raw), str(error))
             return parse(self.default(key) or "")
+
+    def per_component(self, key: str, holding: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The entries of a `{default: {...}, <component>: {...}}` key; an entry of another name or shape is a
+        problem, and skipped."""
+        table, _ = self.structured(key, dict)
+        for component, entries in table.items():
+            if component not in (DEFAULT, *COMPONENTS) or not isinstance(entries, dict):
+                self.fail(f"{key}.{component}", "(entry)", f"must be one of {DEFAULT}, {', '.join(COMPONENTS)}, {holding}")
+            else:
+                yield component, entries
 
     def text_and_secrecy(self, key: str) -> tuple[str, bool]:
         """A text key that the stack may store in plain text or encrypted, and whether it is encrypted."""

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from components.settings.reader import ConfigReader
-from components.settings.rules import COMPONENTS, DEFAULT
 
 FIELDS = ("nodeSelector", "tolerations", "affinity", "topologySpreadConstraints", "priorityClassName")
 SCHEMA_FILE = Path(__file__).with_name("pod_scheduling_schema.json")
@@ -76,13 +75,9 @@ def check(value: Any, node: dict[str, Any], path: str) -> list[tuple[str, str]]:
 
 def read_scheduling(reader: ConfigReader) -> dict[str, dict[str, Any]]:
     """Per component label (or `default`), the PodSpec fields the team sets."""
-    table, _ = reader.structured("scheduling", dict)
     result: dict[str, dict[str, Any]] = {}
-    for component, fields in table.items():
+    for component, fields in reader.per_component("scheduling", "holding PodSpec fields"):
         key = f"scheduling.{component}"
-        if component not in (DEFAULT, *COMPONENTS) or not isinstance(fields, dict):
-            reader.fail(key, "(entry)", f"must be one of {DEFAULT}, {', '.join(COMPONENTS)}, holding PodSpec fields")
-            continue
         for name, value in fields.items():
             if name not in FIELDS:
                 reader.fail(f"{key}.{name}", repr(value), f"must be one of the fields {', '.join(FIELDS)}")
