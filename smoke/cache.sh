@@ -5,6 +5,8 @@ SMOKE_CACHE=${AIRFLOW_SMOKE_CACHE:-$HOME/.cache/airflow-smoke}
 # The Airflow the program deploys (Pulumi.yaml's airflowImageTag default); the image runs Python 3.12.
 AIRFLOW_VERSION=3.3.2
 PYTEST_VERSION=8.4.2
+# statsd: the client the metrics tests need, the one the official image's `statsd` extra installs.
+AIRFLOW_EXTRAS=celery,fab,postgres,statsd
 
 # Python 3.12, the image's: on PATH, or one pyenv installed (whose shim refuses it unless selected).
 smoke_python() {
@@ -17,7 +19,7 @@ smoke_python() {
 
 # The stamp is written after the last install succeeded, so a half-built venv or a version bump invalidates it.
 smoke_stamp() {
-  echo "apache-airflow==$AIRFLOW_VERSION pytest==$PYTEST_VERSION constraints=$(sha256sum "$smoke_dir/constraints.txt" | cut -c1-16)"
+  echo "apache-airflow[$AIRFLOW_EXTRAS]==$AIRFLOW_VERSION pytest==$PYTEST_VERSION constraints=$(sha256sum "$smoke_dir/constraints.txt" | cut -c1-16)"
 }
 
 # The directory holding initdb and pg_ctl (Debian keeps them off PATH, under /usr/lib/postgresql/<major>/bin).

@@ -38,7 +38,7 @@ build_venv() {
   # Airflow publishes its constraints files only in its git repository, which this machine cannot reach: pip
   # resolves freely but for constraints.txt's pins, and what it chose is recorded beside the venv (resolved.txt).
   nice -n 19 "$SMOKE_CACHE/venv/bin/pip" install -q -c "$smoke_dir/constraints.txt" \
-    "apache-airflow[celery,fab,postgres]==$AIRFLOW_VERSION" "pytest==$PYTEST_VERSION"
+    "apache-airflow[$AIRFLOW_EXTRAS]==$AIRFLOW_VERSION" "pytest==$PYTEST_VERSION"
   "$SMOKE_CACHE/venv/bin/pip" freeze >"$SMOKE_CACHE/resolved.txt"
   smoke_stamp >"$SMOKE_CACHE/stamp"
 }
