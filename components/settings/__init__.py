@@ -1,6 +1,6 @@
 """Stack configuration, read once, validated whole, frozen.
 
-One module per area (`database`, `edge`, `git_sync` with `git_repository` and `ssh`, `worker_logs`, `secrets`), the
+One module per area (`database`, `edge`, `git_sync` with `git_repository` and `ssh`, `worker_logs`, `secrets`, `metrics`), the
 shared value rules (`rules`), the reader (`reader`) and the whole (`core`). Every problem is collected before anything
 fails, and reported in one message that names the key, the value and the rule, so a user fixes a stack file in one
 round instead of one error per `pulumi preview`.
@@ -21,6 +21,7 @@ from components.settings.database import (
 from components.settings.edge import EdgeSettings, InstallMode, IssuerKind, ServiceType, WildcardDns
 from components.settings.git_repository import GitTransport
 from components.settings.git_sync import GitSyncSettings
+from components.settings.metrics import MetricsSettings
 from components.settings.reader import PROJECT_DIR, ConfigReader, SettingsError, config_schema, project_file
 from components.settings.resources import ProcessSettings, Resources
 from components.settings.rules import COMPONENTS, cron_schedule
@@ -45,6 +46,7 @@ __all__ = [
     "InstallMode",
     "IssuerKind",
     "MetadataCleanupSettings",
+    "MetricsSettings",
     "PgBouncerSettings",
     "PostgresSettings",
     "ProcessSettings",

@@ -23,6 +23,7 @@ from components.settings.database import (
 )
 from components.settings.edge import EdgeSettings, read_edge
 from components.settings.git_sync import GitSyncSettings, read_git_sync
+from components.settings.metrics import MetricsSettings, read_metrics
 from components.settings.reader import ConfigReader, SettingsError
 from components.settings.resources import ProcessSettings, Resources, read_process, read_resources
 from components.settings.rules import (
@@ -79,6 +80,7 @@ class Settings:
     metadata_cleanup: MetadataCleanupSettings
     pgbouncer: PgBouncerSettings
     customisation: CustomisationSettings
+    metrics: MetricsSettings
 
 
 def read_settings(reader: ConfigReader, stack: str) -> Settings:
@@ -86,6 +88,8 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
     repository = reader.read("airflowImageRepository", image_repository)
     tag = reader.read("airflowImageTag", airflow_image_tag)
     digest = reader.read("airflowImageDigest", image_digest_or_empty)
+    edge = read_edge(reader)
+    metrics = read_metrics(reader, edge.ingress_mode)
     settings = Settings(
         project=reader.project,
         stack=stack,
@@ -109,14 +113,15 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
         migrations=read_resources(reader, "migrations"),
         postgres=read_postgres(reader),
         redis=read_redis(reader),
-        edge=read_edge(reader),
+        edge=edge,
         worker_logs=read_worker_logs(reader),
         git_sync=read_git_sync(reader),
         secrets=read_secrets(reader),
         database_backup=read_database_backup(reader),
         metadata_cleanup=read_metadata_cleanup(reader),
         pgbouncer=read_pgbouncer(reader),
-        customisation=read_customisation(reader),
+        customisation=read_customisation(reader, metrics_enabled=metrics.enabled),
+        metrics=metrics,
     )
     check_database_url_for_other_clients(reader, settings.database_backup.enabled, settings.pgbouncer.enabled)
     reader.check_undeclared()

@@ -60,6 +60,15 @@ OWNED_OPTIONS: dict[tuple[str, str], str] = {
     ("logging", "trigger_log_server_port"): "the NetworkPolicies open 8794",
     ("logging", "base_log_folder"): "the stack mounts the logs volumes there",
 }
+# Options the stack sets only while it runs the metrics exporter; otherwise the team may send StatsD elsewhere.
+METRICS_OWNED = "airflow:metricsEnabled (every process sends StatsD to the stack's exporter)"
+METRICS_OPTIONS: dict[tuple[str, str], str] = {
+    ("metrics", "statsd_on"): METRICS_OWNED,
+    ("metrics", "statsd_host"): METRICS_OWNED,
+    ("metrics", "statsd_port"): METRICS_OWNED,
+    ("metrics", "statsd_prefix"): METRICS_OWNED + ", whose mapping expects `airflow`",
+    ("metrics", "legacy_names_on"): METRICS_OWNED + ", whose mapping labels the names that carry dag_id, task_id, pool",
+}
 # Labels the stack selects its pods by, and annotations that hold its own state or a pod's security profile.
 OWNED_LABEL_PREFIXES = ("app.kubernetes.io/",)
 OWNED_ANNOTATION_PREFIXES = (
@@ -152,8 +161,9 @@ def unknown_option(section: str, option: str, image_tag: str) -> str | None:
     return f"is not an option of [{section}] in Airflow {known['airflow']}{hint}"
 
 
-def read_airflow_config(reader: ConfigReader) -> tuple[tuple[EnvEntry, ...], bool]:
+def read_airflow_config(reader: ConfigReader, metrics_enabled: bool) -> tuple[tuple[EnvEntry, ...], bool]:
     sections, secret = reader.structured("airflowConfig", dict)
+    owned = {**OWNED_OPTIONS, **(METRICS_OPTIONS if metrics_enabled else {})}
     entries = []
     for section, options in sorted(sections.items()):
         if not IDENTIFIER.match(section) or not isinstance(options, dict):
@@ -166,8 +176,8 @@ def read_airflow_config(reader: ConfigReader) -> tuple[tuple[EnvEntry, ...], boo
             text = scalar_text(value)
             if not IDENTIFIER.match(option):
                 reader.fail(key, shown, "must name an option of airflow.cfg in lower case (letters, digits, '_')")
-            elif (section, option) in OWNED_OPTIONS:
-                reader.fail(key, shown, f"is set by the stack: {OWNED_OPTIONS[(section, option)]}")
+            elif (section, option) in owned:
+                reader.fail(key, shown, f"is set by the stack: {owned[(section, option)]}")
             elif (unknown := unknown_option(section, option, reader.text("airflowImageTag") or "")) is not None:
                 reader.fail(key, shown, unknown)
             elif text is None:
@@ -252,8 +262,9 @@ def read_webserver_config(reader: ConfigReader) -> str:
     return text
 
 
-def read_customisation(reader: ConfigReader) -> CustomisationSettings:
-    airflow_config, airflow_config_secret = read_airflow_config(reader)
+def read_customisation(reader: ConfigReader, metrics_enabled: bool = False) -> CustomisationSettings:
+    """`metrics_enabled`: the stack then sets Airflow's StatsD options itself (METRICS_OPTIONS)."""
+    airflow_config, airflow_config_secret = read_airflow_config(reader, metrics_enabled)
     return CustomisationSettings(
         airflow_config=airflow_config,
         airflow_config_secret=airflow_config_secret,

@@ -28,7 +28,7 @@ PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 # tests check this list against the full render.
 COMPONENTS = (
     "api-server", "scheduler", "dag-processor", "triggerer", "worker", "migrations", "metadata-cleanup",
-    "database-backup", "pgbouncer", "postgresql", "redis",
+    "database-backup", "pgbouncer", "postgresql", "redis", "statsd-exporter",
 )  # fmt: skip
 DEFAULT = "default"
 TRUE_WORDS, FALSE_WORDS = ("true",), ("false",)
