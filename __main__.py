@@ -1,5 +1,7 @@
 """Airflow 3 on Kubernetes: reads the stack's settings, builds the components, wires them through their outputs."""
 
+from dataclasses import replace
+
 import pulumi
 
 from components import kube
@@ -12,6 +14,7 @@ from components.git_sync import GitSync, GitSyncArgs
 from components.ingress import AirflowIngress, AirflowIngressArgs, https_url, ui_host
 from components.ingress_controller import IngressController, IngressControllerArgs
 from components.metadata_cleanup import MetadataCleanup, MetadataCleanupArgs
+from components.metrics_exporter import MetricsExporter, MetricsExporterArgs
 from components.network_policies import NetworkPolicies, NetworkPoliciesArgs
 from components.pod_customisation import PodCustomisation, PodCustomisationArgs
 from components.postgres import Postgres, PostgresArgs
@@ -112,6 +115,9 @@ ingress_controller = IngressController(
         namespace=edge.ingress_namespace,
         service_type=edge.ingress_service_type,
         existing_service=edge.ingress_existing_service,
+        metrics=settings.metrics.ingress_metrics,
+        service_monitor=settings.metrics.service_monitor,
+        service_monitor_labels=settings.metrics.service_monitor_labels,
     ),
 )
 tls = TlsIssuer(
@@ -133,6 +139,22 @@ overrides = AirflowOverrides(
     "overrides",
     AirflowOverridesArgs(namespace=namespace_name, settings=settings.customisation, digest_key=secrets.api_secret_key),
 )
+airflow_environment = overrides.environment
+
+# With metrics on, every Airflow process sends StatsD to the exporter (the settings then refuse those options in
+# airflowConfig, so the two environments never name the same variable).
+statsd_port = metrics_port = scraper_namespace = None
+if settings.metrics.enabled:
+    exporter = MetricsExporter(
+        "metrics",
+        MetricsExporterArgs(
+            namespace=namespace_name, settings=settings.metrics, image_pull_policy=settings.image_pull_policy
+        ),
+    )
+    airflow_environment = replace(airflow_environment, env=exporter.airflow_env + airflow_environment.env)
+    statsd_port, metrics_port = exporter.statsd_port, exporter.metrics_port
+    scraper_namespace = settings.metrics.scraper_namespace
+    service_components.append(exporter.component)
 
 airflow = AirflowCore(
     "airflow",
@@ -150,7 +172,7 @@ airflow = AirflowCore(
         base_url=base_url,
         dags=dags,
         worker_storage=worker_logs.storage,
-        overrides=overrides.environment,
+        overrides=airflow_environment,
     ),
 )
 
@@ -217,6 +239,9 @@ NetworkPolicies(
         database_clients=tuple(database_clients),
         direct_database_clients=tuple(direct_database_clients),
         pool_port=pool_port,
+        statsd_port=statsd_port,
+        metrics_port=metrics_port,
+        metrics_scraper_namespace=scraper_namespace,
     ),
 )
 

@@ -13,7 +13,7 @@ It deliberately leaves certificates to TlsIssuer and the UI's Ingress to Airflow
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -48,6 +48,26 @@ class IngressControllerArgs:
     """Type of the controller's Service (install mode). A NodePort Service has no load-balancer address."""
     existing_service: str
     """`<namespace>/<name>` of the existing controller's Service (existing mode)."""
+    metrics: bool = False
+    """Whether the controller serves its Prometheus metrics (install mode)."""
+    service_monitor: bool = False
+    """Whether the chart adds a Prometheus Operator ServiceMonitor for them."""
+    service_monitor_labels: dict[str, str] = field(default_factory=dict)
+    """Labels of that ServiceMonitor, which the Prometheus selects it by."""
+
+
+# The chart's metrics port; annotated for a Prometheus that discovers Services by annotations instead of ServiceMonitors.
+METRICS_PORT = 10254
+
+
+def metrics_values(args: IngressControllerArgs) -> dict[str, object]:
+    """The chart's `controller.metrics`: off, or on with a ServiceMonitor or the scrape annotations."""
+    if not args.metrics:
+        return {"enabled": False}
+    if args.service_monitor:
+        return {"enabled": True, "serviceMonitor": {"enabled": True, "additionalLabels": dict(args.service_monitor_labels)}}
+    annotations = {"prometheus.io/scrape": "true", "prometheus.io/port": str(METRICS_PORT)}
+    return {"enabled": True, "service": {"annotations": annotations}}
 
 
 def controller_values(args: IngressControllerArgs) -> dict[str, object]:
@@ -73,7 +93,7 @@ def controller_values(args: IngressControllerArgs) -> dict[str, object]:
             },
             # Snippet annotations let anyone who can write an Ingress inject nginx configuration: keep them off.
             "allowSnippetAnnotations": False,
-            "metrics": {"enabled": False},
+            "metrics": metrics_values(args),
             "config": {
                 # Browsers that once reached the UI over HTTPS refuse plain HTTP for a year. Browsers ignore the header
                 # on untrusted certificates (self-signed, Let's Encrypt staging), so those cannot lock anyone out.

@@ -2,16 +2,19 @@
 
 Owns one default-deny policy for the whole namespace, one DNS policy for every pod in it, one policy per component
 (api-server, scheduler, dag-processor, triggerer, worker, migrations, PostgreSQL, Redis, and PgBouncer, the database
-backups and clean-up when they are on) whose ingress and egress rules
-come from a single table of flows (`FLOWS`): each flow opens the client's egress and the server's ingress together, so
-the two sides cannot disagree; and, with a Let's Encrypt issuer, one for cert-manager's HTTP-01 solver pods. Policies
+backups, clean-up and StatsD exporter when they are on) whose ingress and egress rules
+come from a single table of flows (`FLOWS`, each TCP unless it says UDP): each flow opens the client's egress and the
+server's ingress together, so the two sides cannot disagree; and, with a Let's Encrypt issuer, one for cert-manager's
+HTTP-01 solver pods. With metrics on, every pod that runs Airflow sends StatsD to the exporter (UDP), the scraper's
+namespace alone reads the exporter's metrics port (TCP), and the exporter itself opens no connection but DNS. Policies
 are additive: an operator whose DAGs must reach other systems adds a policy that selects the worker pods
 (`app.kubernetes.io/component: worker`) and allows that egress; nothing here changes.
 
 It takes the edge's namespace, the issuer's kind, the DAG repository's port, the external database's and broker's
-ports and where the cluster's DNS pods run (`dnsNamespace`, `dnsPodLabels`) as inputs, and the component labels and
-ports from the components' constants; it creates no workload. It needs a CNI that enforces NetworkPolicies (Calico,
-Cilium, the managed offerings' policy add-ons); one without support ignores all of it, and the namespace is then open.
+ports, the exporter's ports and its scraper's namespace, and where the cluster's DNS pods run (`dnsNamespace`,
+`dnsPodLabels`) as inputs, and the component labels and ports from the components' constants; it creates no
+workload. It needs a CNI that enforces NetworkPolicies (Calico, Cilium, the managed offerings' policy add-ons); one
+without support ignores all of it, and the namespace is then open.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from dataclasses import dataclass, replace
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import connection_pool, kube, postgres, redis
+from components import connection_pool, kube, metrics_exporter, postgres, redis
 from components.airflow import API_PORT, TRIGGERER_LOG_PORT, WORKER_LOG_PORT
 
 COMPONENT = "network-policy"
@@ -52,12 +55,13 @@ ACME_SOLVER_PORT = 8089
 
 @dataclass(frozen=True)
 class Flow:
-    """Clients (components) that open connections to a server component's port."""
+    """Clients (components) that open connections to (or send datagrams to) a server component's port."""
 
     clients: tuple[str, ...]
     server: str
     port: int
     why: str
+    protocol: str = "TCP"
 
 
 FLOWS = (
@@ -99,6 +103,12 @@ class NetworkPoliciesArgs:
     """Components that reach the metadata database itself, never through PgBouncer (the backups)."""
     pool_port: int | None = None
     """Port of PgBouncer, which then stands between the Airflow processes and the database; None without it."""
+    statsd_port: int | None = None
+    """UDP port of the StatsD exporter, which every pod that runs Airflow sends its metrics to; None without it."""
+    metrics_port: int | None = None
+    """TCP port where the exporter serves its metrics to Prometheus."""
+    metrics_scraper_namespace: str | None = None
+    """Namespace of the Prometheus that scrapes the exporter: the only one that may reach `metrics_port`."""
 
 
 def pods(*components: str) -> k8s.networking.v1.NetworkPolicyPeerArgs:
@@ -117,6 +127,10 @@ def pods(*components: str) -> k8s.networking.v1.NetworkPolicyPeerArgs:
 
 def tcp(*ports: int) -> list[k8s.networking.v1.NetworkPolicyPortArgs]:
     return [k8s.networking.v1.NetworkPolicyPortArgs(protocol="TCP", port=port) for port in ports]
+
+
+def flow_ports(flow: Flow) -> list[k8s.networking.v1.NetworkPolicyPortArgs]:
+    return [k8s.networking.v1.NetworkPolicyPortArgs(protocol=flow.protocol, port=flow.port)]
 
 
 def from_namespace(namespace: pulumi.Input[str], port: int) -> k8s.networking.v1.NetworkPolicyIngressRuleArgs:
@@ -205,14 +219,16 @@ class NetworkPolicies(pulumi.ComponentResource):
     def _component_policy(self, component: str) -> k8s.networking.v1.NetworkPolicy:
         args = self._args
         ingress = [
-            k8s.networking.v1.NetworkPolicyIngressRuleArgs(from_=[pods(*flow.clients)], ports=tcp(flow.port))
+            k8s.networking.v1.NetworkPolicyIngressRuleArgs(from_=[pods(*flow.clients)], ports=flow_ports(flow))
             for flow in self._flows
             if flow.server == component
         ]
         if component == API_SERVER and args.ingress_namespace is not None:
             ingress.append(from_namespace(args.ingress_namespace, API_PORT))
+        if component == metrics_exporter.COMPONENT and args.metrics_scraper_namespace and args.metrics_port:
+            ingress.append(from_namespace(args.metrics_scraper_namespace, args.metrics_port))
         egress = [
-            k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=self._servers(flow), ports=tcp(flow.port))
+            k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=self._servers(flow), ports=flow_ports(flow))
             for flow in self._flows
             if component in flow.clients
         ]
@@ -251,10 +267,19 @@ class NetworkPolicies(pulumi.ComponentResource):
             ),
         )
 
+    def _metrics_flows(self) -> tuple[Flow, ...]:
+        """StatsD from every pod that runs Airflow with its environment (the clean-up too), when the exporter runs."""
+        args = self._args
+        if args.statsd_port is None:
+            return ()
+        clients = AIRFLOW_PODS + args.database_clients
+        return (Flow(clients, metrics_exporter.COMPONENT, args.statsd_port, "StatsD metrics", protocol="UDP"),)
+
     def _resolved_flows(self) -> tuple[Flow, ...]:
-        """The flow table with the database's flows as configured, an external server's port taken from its URL."""
+        """The flow table with the database's and metrics' flows as configured, an external server's port taken from
+        its URL."""
         external = self._external_ports()
-        flows = FLOWS + self._database_flows()
+        flows = FLOWS + self._database_flows() + self._metrics_flows()
         return tuple(replace(flow, port=external.get(flow.server, flow.port)) for flow in flows)
 
     def _servers(self, flow: Flow) -> list[k8s.networking.v1.NetworkPolicyPeerArgs] | None:

@@ -198,7 +198,7 @@ def test_should_refuse_an_env_source_that_is_not_kind_and_name(source: str) -> N
 
 
 def everything_on(**values: Any) -> dict[str, Any]:
-    return {"pgbouncerEnabled": True, "gitSyncRepository": "https://git.acme-corp.io/data/dags.git", **values}
+    return {"pgbouncerEnabled": True, "metricsEnabled": True, "gitSyncRepository": "https://git.acme-corp.io/data/dags.git", **values}
 
 
 def test_should_give_the_pull_secrets_to_every_pod_the_stack_creates(run: Run) -> None:
