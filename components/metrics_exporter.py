@@ -24,7 +24,7 @@ The mapping (`mapping_config`): each Airflow metric whose legacy name holds valu
 those values as labels (`airflow.pool.open_slots.default_pool` becomes `airflow_pool_open_slots{pool="default_pool"}`).
 Airflow 3.3 also sends each of them under its bare name without the values (`airflow.pool.open_slots`; its tags
 travel only in the InfluxDB or DogStatsD dialects), which would add an unlabelled series to the same metric and
-double every sum: those bare twins are dropped. Names without values (`airflow.scheduler_heartbeat`) pass as they are,
+double every sum: those bare twins are dropped (and listed first, see `mapping_config`). Names without values (`airflow.scheduler_heartbeat`) pass as they are,
 dots turned into underscores (`airflow_scheduler_heartbeat`). Timers become histograms in seconds.
 """
 
@@ -176,13 +176,17 @@ def mapping_entry(rule: Labelled) -> dict[str, Any]:
 
 
 def mapping_config() -> dict[str, Any]:
-    """The exporter's mapping: every labelled metric, then the drop of each one's bare twin."""
+    """The exporter's mapping: the drop of every bare twin, then every labelled metric.
+
+    The drops come first on purpose: the exporter's glob matcher (v0.31.0, pkg/mapper/fsm) gives a rule its result
+    only when the rule's last name part creates a new state, so an exact name listed after a longer rule that begins
+    with it (`airflow.ti.finish` after `airflow.ti.finish.*.*.*`) would never match."""
     drops = [
         {"match": statsd_name(bare), "action": "drop", "name": "dropped"} for rule in LABELLED for bare in rule.bare
     ]
     return {
         "defaults": {"observer_type": "histogram", "histogram_options": {"buckets": HISTOGRAM_BUCKETS}},
-        "mappings": [mapping_entry(rule) for rule in LABELLED] + drops,
+        "mappings": drops + [mapping_entry(rule) for rule in LABELLED],
     }
 
 

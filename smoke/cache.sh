@@ -7,6 +7,10 @@ AIRFLOW_VERSION=3.3.2
 PYTEST_VERSION=8.4.2
 # statsd: the client the metrics tests need, the one the official image's `statsd` extra installs.
 AIRFLOW_EXTRAS=celery,fab,postgres,statsd
+# The statsd-exporter release the stack deploys (Pulumi.yaml's metricsExporterImage tag), built from the Go module
+# proxy into $SMOKE_CACHE/bin; its stamp names the module and version, so a version bump rebuilds it.
+STATSD_EXPORTER_MODULE=github.com/prometheus/statsd_exporter
+STATSD_EXPORTER_VERSION=v0.31.0
 
 # Python 3.12, the image's: on PATH, or one pyenv installed (whose shim refuses it unless selected).
 smoke_python() {
@@ -31,6 +35,13 @@ smoke_pg_bin() {
   return 1
 }
 
+smoke_statsd_exporter_stamp() { echo "$STATSD_EXPORTER_MODULE@$STATSD_EXPORTER_VERSION"; }
+
+smoke_statsd_exporter_current() {
+  [ -x "$SMOKE_CACHE/bin/statsd_exporter" ] &&
+    [ "$(cat "$SMOKE_CACHE/bin/statsd_exporter.stamp" 2>/dev/null)" = "$(smoke_statsd_exporter_stamp)" ]
+}
+
 smoke_redis_server() { command -v redis-server || command -v valkey-server; }
 
 # Debian installs PgBouncer off PATH for users other than root.
@@ -43,5 +54,6 @@ smoke_missing() {
   smoke_pg_bin >/dev/null || missing+=("PostgreSQL's initdb/pg_ctl")
   smoke_redis_server >/dev/null || missing+=("redis-server")
   smoke_pgbouncer >/dev/null || missing+=("pgbouncer")
+  smoke_statsd_exporter_current || missing+=("statsd_exporter $STATSD_EXPORTER_VERSION")
   echo "${missing[*]}"
 }

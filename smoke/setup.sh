@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the smoke tier's cache once, outside the repository, then reuses it: a virtualenv with the real Airflow
-# (the version the program deploys) and Debian's PostgreSQL, Redis and PgBouncer. Niced: a cold build resolves and
+# (the version the program deploys), Debian's PostgreSQL, Redis and PgBouncer, and the statsd-exporter built from the Go
+# module proxy. Niced: a cold build resolves and
 # installs a few hundred packages. Prints each step's time.
 set -euo pipefail
 # shellcheck source=smoke/cache.sh
@@ -43,5 +44,18 @@ build_venv() {
   smoke_stamp >"$SMOKE_CACHE/stamp"
 }
 
+build_statsd_exporter() {
+  if smoke_statsd_exporter_current; then
+    echo "smoke setup: $SMOKE_CACHE/bin/statsd_exporter is current ($STATSD_EXPORTER_VERSION)"
+    return 0
+  fi
+  rm -f "$SMOKE_CACHE/bin/statsd_exporter" "$SMOKE_CACHE/bin/statsd_exporter.stamp"
+  mkdir -p "$SMOKE_CACHE/bin"
+  # The module proxy serves the release's source, checked against the checksum database; go install builds it.
+  GOBIN=$SMOKE_CACHE/bin nice -n 19 go install "$STATSD_EXPORTER_MODULE@$STATSD_EXPORTER_VERSION"
+  smoke_statsd_exporter_stamp >"$SMOKE_CACHE/bin/statsd_exporter.stamp"
+}
+
 step "PostgreSQL, Redis and PgBouncer binaries" install_servers
 step "Airflow virtualenv" build_venv
+step "statsd_exporter" build_statsd_exporter
