@@ -4,7 +4,9 @@ Owns one default-deny policy for the whole namespace, one DNS policy for every p
 (api-server, scheduler, dag-processor, triggerer, worker, migrations, PostgreSQL, Redis, and PgBouncer, the database
 backups and clean-up when they are on) whose ingress and egress rules
 come from a single table of flows (`FLOWS`): each flow opens the client's egress and the server's ingress together, so
-the two sides cannot disagree; and, with a Let's Encrypt issuer, one for cert-manager's HTTP-01 solver pods. Policies
+the two sides cannot disagree; and, with a Let's Encrypt issuer, one for cert-manager's HTTP-01 solver pods. Two
+flows come from other namespaces, so they are rules of the server's policy alone: the ingress controller's to the
+api-server, and KEDA's operator's to the in-cluster database when it scales the workers. Policies
 are additive: an operator whose DAGs must reach other systems adds a policy that selects the worker pods
 (`app.kubernetes.io/component: worker`) and allows that egress; nothing here changes.
 
@@ -99,6 +101,9 @@ class NetworkPoliciesArgs:
     """Components that reach the metadata database itself, never through PgBouncer (the backups)."""
     pool_port: int | None = None
     """Port of PgBouncer, which then stands between the Airflow processes and the database; None without it."""
+    autoscaler_namespace: pulumi.Input[str] | None = None
+    """Namespace of KEDA's operator, whose scaler queries the in-cluster database directly; None without worker
+    autoscaling."""
 
 
 def pods(*components: str) -> k8s.networking.v1.NetworkPolicyPeerArgs:
@@ -120,7 +125,7 @@ def tcp(*ports: int) -> list[k8s.networking.v1.NetworkPolicyPortArgs]:
 
 
 def from_namespace(namespace: pulumi.Input[str], port: int) -> k8s.networking.v1.NetworkPolicyIngressRuleArgs:
-    """Connections from any pod of that namespace (the ingress controller's), on this port."""
+    """Connections from any pod of that namespace (the ingress controller's, KEDA's), on this port."""
     return k8s.networking.v1.NetworkPolicyIngressRuleArgs(
         from_=[
             k8s.networking.v1.NetworkPolicyPeerArgs(
@@ -211,6 +216,8 @@ class NetworkPolicies(pulumi.ComponentResource):
         ]
         if component == API_SERVER and args.ingress_namespace is not None:
             ingress.append(from_namespace(args.ingress_namespace, API_PORT))
+        if component == postgres.COMPONENT and args.autoscaler_namespace is not None:
+            ingress.append(from_namespace(args.autoscaler_namespace, postgres.PORT))
         egress = [
             k8s.networking.v1.NetworkPolicyEgressRuleArgs(to=self._servers(flow), ports=tcp(flow.port))
             for flow in self._flows

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from components import tls_issuer
+from components import tls_issuer, worker_autoscaler
 from components.settings import PROJECT_DIR
 from tools import crd_schemas, validate
 from tools.harness import Capture
@@ -175,6 +175,37 @@ def test_should_validate_cert_manager_objects_against_their_crd(damage: Any, exp
     found = validate_object(issuer, "1.37")
     assert [(p.path, p.message) for p in found] == expected
     assert {p.schema for p in found} == {"cert-manager-v1.21.1 CRD"}
+
+
+@pytest.fixture(scope="module")
+def autoscaled() -> Capture:
+    (render,) = [r for r in RENDERS if r.name == "worker-autoscaling"]
+    return render.run()
+
+
+@pytest.mark.parametrize(
+    ("kind", "damage", "expected"),
+    [
+        ("ScaledObject", lambda o: o["spec"].update(minReplicas=0), [("spec.minReplicas", "unknown field")]),
+        ("ScaledObject", lambda o: o["spec"].update(pollingInterval="10"),
+         [("spec.pollingInterval", "'10' is not of type 'integer'")]),
+        ("ScaledObject", lambda o: o["spec"]["triggers"][0]["metadata"].update(targetQueryValue=16),
+         [("spec.triggers[0].metadata.targetQueryValue", "16 is not of type 'string'")]),
+        ("TriggerAuthentication", lambda o: o["spec"]["secretTargetRef"][0].pop("key"),
+         [("spec.secretTargetRef[0]", "'key' is a required property")]),
+    ],
+    ids=["misspelled-field", "interval-as-text", "target-as-number", "reference-without-key"],
+)
+def test_should_validate_keda_objects_against_the_crds_of_the_release_the_autoscaler_installs(
+    autoscaled: Capture, kind: str, damage: Any, expected: list[tuple[str, str]]
+) -> None:
+    assert crd_schemas.CRD_SETS[f"keda-{worker_autoscaler.CHART_VERSION}"].version == f"v{worker_autoscaler.CHART_VERSION}"
+    obj = first(autoscaled, kind)
+    assert problems(obj) == []
+    damage(obj)
+    found = validate_object(obj, "1.37")
+    assert [(p.path, p.message) for p in found] == expected
+    assert {p.schema for p in found} == {"keda-2.21.0 CRD"}
 
 
 def test_should_keep_open_what_a_crd_preserves_on_purpose() -> None:

@@ -81,6 +81,12 @@ FEATURE_RENDERS = (
         secrets={"externalDatabaseUrl": "postgresql://airflow:secret@db.acme-corp.io:5432/airflow?sslmode=require"},
         checkov=True,
     ),
+    # To zero and back, behind PgBouncer: the scaler still reaches the database itself.
+    Render(
+        "worker-autoscaling",
+        values={"workerAutoscaling": "true", "workerReplicas": "0", "workerMaxReplicas": "8", "pgbouncerEnabled": "true"},
+        checkov=True,
+    ),
     Render(
         "customised",
         values={
