@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 import pulumi
+import pulumi_kubernetes as k8s
 
 from components import kube
 from components.airflow import IMAGE_DAGS, AirflowCore, AirflowCoreArgs, AirflowSecretValues
@@ -21,7 +22,9 @@ from components.postgres import Postgres, PostgresArgs
 from components.redis import Redis, RedisArgs
 from components.secrets import AirflowSecrets, AirflowSecretsArgs
 from components.settings import SettingsError, load_settings, oversubscription
+from components.settings.autoscaling import PARALLELISM_VARIABLE, parallelism_cap, stack_parallelism
 from components.tls_issuer import TlsIssuer, TlsIssuerArgs
+from components.worker_autoscaler import WorkerAutoscaler, WorkerAutoscalerArgs, leave_worker_replicas_to_keda
 from components.worker_logs import WorkerLogs, WorkerLogsArgs, pod_security_enforce_level
 
 try:
@@ -39,6 +42,10 @@ pulumi.runtime.register_stack_transformation(
 concurrency = settings.customisation.worker_concurrency
 if (too_many := oversubscription(concurrency, settings.worker)) is not None:
     pulumi.log.warn(f"airflow:workerConcurrency = {concurrency}: {too_many}; lower it or raise the worker's limits")
+autoscaling = settings.worker_autoscaling
+schedulers = settings.scheduler.replicas
+if (idle := parallelism_cap(autoscaling, concurrency, schedulers, settings.customisation.airflow_config)) is not None:
+    pulumi.log.warn(f"{idle}: lower workerMaxReplicas or raise core.parallelism in airflow:airflowConfig")
 
 namespace = kube.namespace(
     "namespace",
@@ -156,6 +163,10 @@ if settings.metrics.enabled:
     scraper_namespace = settings.metrics.scraper_namespace
     service_components.append(exporter.component)
 
+if (parallelism := stack_parallelism(autoscaling, concurrency, schedulers, settings.customisation.airflow_config)):
+    parallelism_env = k8s.core.v1.EnvVarArgs(name=PARALLELISM_VARIABLE, value=str(parallelism))
+    airflow_environment = replace(airflow_environment, env=[*airflow_environment.env, parallelism_env])
+
 airflow = AirflowCore(
     "airflow",
     AirflowCoreArgs(
@@ -174,7 +185,25 @@ airflow = AirflowCore(
         worker_storage=worker_logs.storage,
         overrides=airflow_environment,
     ),
+    # With autoscaling the worker count is KEDA's once the StatefulSet exists: the stack stops setting it.
+    pulumi.ResourceOptions(transformations=[leave_worker_replicas_to_keda]) if autoscaling.enabled else None,
 )
+
+autoscaler_namespace = None
+if autoscaling.enabled:
+    WorkerAutoscaler(
+        "worker-autoscaler",
+        WorkerAutoscalerArgs(
+            namespace=namespace_name,
+            worker_statefulset=airflow.worker_statefulset_name,
+            # The database itself, even with PgBouncer (see WorkerAutoscaler).
+            database_url=database_url,
+            min_replicas=settings.worker.replicas,
+            worker_concurrency=concurrency,
+            settings=autoscaling,
+        ),
+    )
+    autoscaler_namespace = autoscaling.keda_namespace
 
 # Pods beside the Airflow processes that reach the metadata database, by Airflow's URL or directly (NetworkPolicies).
 database_clients: list[str] = []
@@ -242,6 +271,7 @@ NetworkPolicies(
         statsd_port=statsd_port,
         metrics_port=metrics_port,
         metrics_scraper_namespace=scraper_namespace,
+        autoscaler_namespace=autoscaler_namespace,
     ),
 )
 

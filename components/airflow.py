@@ -194,6 +194,8 @@ class AirflowCore(pulumi.ComponentResource):
     """Name of the api-server Service (the UI, the REST API and the execution API)."""
     api_service_port: int
     """Port of that Service."""
+    worker_statefulset_name: pulumi.Output[str]
+    """Name of the Celery worker StatefulSet (the autoscaler's target)."""
     components: list[str]
     """The component label of each Airflow workload's pods (for the disruption budgets)."""
     process_env: list[k8s.core.v1.EnvVarArgs]
@@ -306,7 +308,13 @@ class AirflowCore(pulumi.ComponentResource):
         self.process_env_from = args.overrides.env_from
         self.api_service_name = api_service.metadata.name
         self.api_service_port = API_PORT
-        self.register_outputs({"api_service_name": self.api_service_name, "api_service_port": self.api_service_port})
+        self.register_outputs(
+            {
+                "api_service_name": self.api_service_name,
+                "api_service_port": self.api_service_port,
+                "worker_statefulset_name": self.worker_statefulset_name,
+            }
+        )
 
     # --- building blocks ----------------------------------------------------------------------------------------
 
@@ -554,7 +562,7 @@ class AirflowCore(pulumi.ComponentResource):
                 initial_delay=30,
             ),
         )
-        k8s.apps.v1.StatefulSet(
+        workers = k8s.apps.v1.StatefulSet(
             f"{self._name}-worker",
             metadata=kube.object_meta(
                 "airflow-worker",
@@ -589,3 +597,4 @@ class AirflowCore(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
+        self.worker_statefulset_name = workers.metadata.name

@@ -5,8 +5,10 @@ Owns one default-deny policy for the whole namespace, one DNS policy for every p
 backups, clean-up and StatsD exporter when they are on) whose ingress and egress rules
 come from a single table of flows (`FLOWS`, each TCP unless it says UDP): each flow opens the client's egress and the
 server's ingress together, so the two sides cannot disagree; and, with a Let's Encrypt issuer, one for cert-manager's
-HTTP-01 solver pods. With metrics on, every pod that runs Airflow sends StatsD to the exporter (UDP), the scraper's
-namespace alone reads the exporter's metrics port (TCP), and the exporter itself opens no connection but DNS. Policies
+HTTP-01 solver pods. Three flows come from other namespaces, so they are rules of the server's policy alone: the
+ingress controller's to the api-server, KEDA's operator's to the in-cluster database when it scales the workers, and
+the scraper's (Prometheus) to the StatsD exporter's metrics port when metrics are on. With metrics on, every pod that
+runs Airflow sends StatsD to the exporter (UDP), and the exporter itself opens no connection but DNS. Policies
 are additive: an operator whose DAGs must reach other systems adds a policy that selects the worker pods
 (`app.kubernetes.io/component: worker`) and allows that egress; nothing here changes.
 
@@ -103,6 +105,9 @@ class NetworkPoliciesArgs:
     """Components that reach the metadata database itself, never through PgBouncer (the backups)."""
     pool_port: int | None = None
     """Port of PgBouncer, which then stands between the Airflow processes and the database; None without it."""
+    autoscaler_namespace: pulumi.Input[str] | None = None
+    """Namespace of KEDA's operator, whose scaler queries the in-cluster database directly; None without worker
+    autoscaling."""
     statsd_port: int | None = None
     """UDP port of the StatsD exporter, which every pod that runs Airflow sends its metrics to; None without it."""
     metrics_port: int | None = None
@@ -134,7 +139,7 @@ def flow_ports(flow: Flow) -> list[k8s.networking.v1.NetworkPolicyPortArgs]:
 
 
 def from_namespace(namespace: pulumi.Input[str], port: int) -> k8s.networking.v1.NetworkPolicyIngressRuleArgs:
-    """Connections from any pod of that namespace (the ingress controller's), on this port."""
+    """Connections from any pod of that namespace (the ingress controller's, KEDA's), on this port."""
     return k8s.networking.v1.NetworkPolicyIngressRuleArgs(
         from_=[
             k8s.networking.v1.NetworkPolicyPeerArgs(
@@ -225,6 +230,8 @@ class NetworkPolicies(pulumi.ComponentResource):
         ]
         if component == API_SERVER and args.ingress_namespace is not None:
             ingress.append(from_namespace(args.ingress_namespace, API_PORT))
+        if component == postgres.COMPONENT and args.autoscaler_namespace is not None:
+            ingress.append(from_namespace(args.autoscaler_namespace, postgres.PORT))
         if component == metrics_exporter.COMPONENT and args.metrics_scraper_namespace and args.metrics_port:
             ingress.append(from_namespace(args.metrics_scraper_namespace, args.metrics_port))
         egress = [

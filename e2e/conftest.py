@@ -10,7 +10,7 @@ from pathlib import Path
 import kube
 import pytest
 from cluster import Cluster
-from layout import BIN, CERT_MANAGER_CRDS, VENV
+from layout import BIN, CRD_SETS, VENV
 from pulumi_cli import Pulumi, install_language_host
 
 CLUSTER_BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager")
@@ -25,13 +25,15 @@ def require_binaries(names) -> None:
 
 @contextmanager
 def started_cluster(work_dir: Path) -> Iterator[Cluster]:
-    """A loopback cluster with the stand-ins for an installed cert-manager and ingress-nginx, stopped on exit."""
+    """A loopback cluster with the third-party CRDs and the stand-ins for an installed cert-manager and ingress-nginx,
+    stopped on exit."""
     require_binaries(CLUSTER_BINARIES)
     c = Cluster(BIN, work_dir)
 
     def install_fakes(kubeconfig: Path) -> None:
         api = kube.api_client(kubeconfig)
-        kube.install_fake_cert_manager(api, CERT_MANAGER_CRDS)
+        kube.install_crds(api, CRD_SETS)
+        kube.install_fake_cert_manager(api)
         kube.install_fake_ingress_controller(api)
 
     try:

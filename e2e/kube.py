@@ -25,18 +25,18 @@ def api_client(kubeconfig: Path) -> client.ApiClient:
     return config.new_client_from_config(config_file=str(kubeconfig))
 
 
-def install_fake_cert_manager(api: client.ApiClient, crd_dir: Path) -> None:
-    """What an installed cert-manager leaves behind that the program relies on with tlsMode=existing:
-    its namespace and its CustomResourceDefinitions (every one in crd_dir, waited for until
-    Established). No cert-manager runs, so no certificate is ever issued."""
-    client.CoreV1Api(api).create_namespace({"metadata": {"name": CERT_MANAGER_NAMESPACE}})
+def install_crds(api: client.ApiClient, sets_dir: Path) -> None:
+    """Every CustomResourceDefinition of every set under sets_dir (cert-manager's, KEDA's, ...), as the operators'
+    releases install them, waited for until Established. No operator runs: a custom resource is stored, never acted on."""
     ext = client.ApiextensionsV1Api(api)
     names = []
-    for path in sorted(crd_dir.glob("*.yaml")):
+    for path in sorted(sets_dir.glob("*/*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
             if doc and doc.get("kind") == "CustomResourceDefinition":
                 ext.create_custom_resource_definition(doc)
                 names.append(doc["metadata"]["name"])
+    if not names:
+        raise FileNotFoundError(f"no CRDs under {sets_dir}: install them with `python -m tools.crd_schemas`")
 
     def established(name: str) -> bool:
         conditions = ext.read_custom_resource_definition(name).status.conditions or []
@@ -44,6 +44,12 @@ def install_fake_cert_manager(api: client.ApiClient, crd_dir: Path) -> None:
 
     for name in names:
         eventually(f"CRD {name} established", lambda name=name: established(name))
+
+
+def install_fake_cert_manager(api: client.ApiClient) -> None:
+    """What an installed cert-manager leaves behind beside its CRDs that the program relies on with
+    tlsMode=existing: its namespace. No cert-manager runs, so no certificate is ever issued."""
+    client.CoreV1Api(api).create_namespace({"metadata": {"name": CERT_MANAGER_NAMESPACE}})
 
 
 def install_fake_ingress_controller(api: client.ApiClient) -> None:

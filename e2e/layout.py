@@ -6,8 +6,9 @@ from pathlib import Path
 
 E2E = Path(__file__).resolve().parent
 REPO = E2E.parent
-# Installed by `python -m tools.crd_schemas` (run.sh runs it), the set the unit tier validates against.
-CERT_MANAGER_CRDS = REPO / ".schemas" / "cert-manager-v1.21.1"
+# Installed by `python -m tools.crd_schemas` (run.sh runs it): the sets the unit tier validates against, one directory
+# each, which the clusters get as the installed operators would have left them.
+CRD_SETS = REPO / ".schemas"
 VENV = REPO / ".venv"
 # run.sh passes the cache's bin directory; the fallback mirrors cache.sh for a bare pytest run.
 BIN = Path(os.environ.get("AIRFLOW_E2E_BIN") or Path(

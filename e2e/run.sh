@@ -25,7 +25,7 @@ if [ -n "$engine_missing" ]; then
     "(build it with \`make toolchain\`)"
 fi
 cd "$e2e_dir/.."
-# The cert-manager CRDs the harness installs into the cluster, the set the unit tier validates against.
+# The CRD sets the harness installs into the cluster, the ones the unit tier validates against.
 .venv/bin/python -m tools.crd_schemas
 export AIRFLOW_E2E_BIN=$E2E_BIN PYTHONDONTWRITEBYTECODE=1
 start=$SECONDS

@@ -116,6 +116,15 @@ def test_cert_manager_kinds_are_served(api):
     assert created["spec"] == {"selfSigned": {}}
 
 
+def test_keda_kinds_are_served(api):
+    auth = {"apiVersion": "keda.sh/v1alpha1", "kind": "TriggerAuthentication",
+            "metadata": {"name": "probe", "namespace": "default"},
+            "spec": {"secretTargetRef": [{"parameter": "connection", "name": "probe", "key": "connection"}]}}
+    created = client.CustomObjectsApi(api).create_namespaced_custom_object(
+        "keda.sh", "v1alpha1", "default", "triggerauthentications", auth, dry_run="All")
+    assert created["spec"] == auth["spec"]
+
+
 def test_pod_security_admission_enforces_restricted(api):
     ns = restricted_namespace(api, "probe-restricted")
     core = client.CoreV1Api(api)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from components import tls_issuer
+from components import tls_issuer, worker_autoscaler
 from components.settings import PROJECT_DIR
 from tools import crd_schemas, validate
 from tools.harness import Capture
@@ -131,11 +131,13 @@ def test_should_name_an_unnamed_object_by_its_pulumi_resource() -> None:
 
 
 def test_should_read_the_cert_manager_crds_of_the_release_the_edge_installs_from_the_repository() -> None:
-    assert PROJECT_DIR / ".schemas" / f"cert-manager-{tls_issuer.CHART_VERSION}" == validate.CERT_MANAGER_SCHEMAS
-    assert crd_schemas.is_current(validate.CERT_MANAGER_SCHEMAS.name), "./test.sh installs them first"
-    source = crd_schemas.CRD_SETS[validate.CERT_MANAGER_SCHEMAS.name]
+    set_name = f"cert-manager-{tls_issuer.CHART_VERSION}"
+    installed = crd_schemas.schema_dir(set_name)
+    assert installed == PROJECT_DIR / ".schemas" / "cert-manager-v1.21.1"
+    assert crd_schemas.is_current(set_name), "./test.sh installs them first"
+    source = crd_schemas.CRD_SETS[set_name]
     assert (source.module, source.version) == ("github.com/cert-manager/cert-manager", tls_issuer.CHART_VERSION)
-    assert sorted(p.name for p in validate.CERT_MANAGER_SCHEMAS.glob("*.yaml")) == [
+    assert sorted(p.name for p in installed.glob("*.yaml")) == [
         "acme.cert-manager.io_challenges.yaml",
         "acme.cert-manager.io_orders.yaml",
         "cert-manager.io_certificaterequests.yaml",
@@ -143,8 +145,8 @@ def test_should_read_the_cert_manager_crds_of_the_release_the_edge_installs_from
         "cert-manager.io_clusterissuers.yaml",
         "cert-manager.io_issuers.yaml",
     ]
-    assert ("cert-manager.io/v1", "ClusterIssuer") in validate.crd_schemas()
-    assert ("cert-manager.io/v1", "Certificate") in validate.crd_schemas()
+    assert validate.crd_schemas()[("cert-manager.io/v1", "ClusterIssuer")].crd_set == set_name
+    assert validate.crd_schemas()[("cert-manager.io/v1", "Certificate")].crd_set == set_name
 
 
 def test_should_accept_a_valid_cluster_issuer() -> None:
@@ -172,7 +174,38 @@ def test_should_validate_cert_manager_objects_against_their_crd(damage: Any, exp
     damage(issuer)
     found = validate_object(issuer, "1.37")
     assert [(p.path, p.message) for p in found] == expected
-    assert {p.schema for p in found} == {"cert-manager v1.21.1 CRD"}
+    assert {p.schema for p in found} == {"cert-manager-v1.21.1 CRD"}
+
+
+@pytest.fixture(scope="module")
+def autoscaled() -> Capture:
+    (render,) = [r for r in RENDERS if r.name == "worker-autoscaling"]
+    return render.run()
+
+
+@pytest.mark.parametrize(
+    ("kind", "damage", "expected"),
+    [
+        ("ScaledObject", lambda o: o["spec"].update(minReplicas=0), [("spec.minReplicas", "unknown field")]),
+        ("ScaledObject", lambda o: o["spec"].update(pollingInterval="10"),
+         [("spec.pollingInterval", "'10' is not of type 'integer'")]),
+        ("ScaledObject", lambda o: o["spec"]["triggers"][0]["metadata"].update(targetQueryValue=16),
+         [("spec.triggers[0].metadata.targetQueryValue", "16 is not of type 'string'")]),
+        ("TriggerAuthentication", lambda o: o["spec"]["secretTargetRef"][0].pop("key"),
+         [("spec.secretTargetRef[0]", "'key' is a required property")]),
+    ],
+    ids=["misspelled-field", "interval-as-text", "target-as-number", "reference-without-key"],
+)
+def test_should_validate_keda_objects_against_the_crds_of_the_release_the_autoscaler_installs(
+    autoscaled: Capture, kind: str, damage: Any, expected: list[tuple[str, str]]
+) -> None:
+    assert crd_schemas.CRD_SETS[f"keda-{worker_autoscaler.CHART_VERSION}"].version == f"v{worker_autoscaler.CHART_VERSION}"
+    obj = first(autoscaled, kind)
+    assert problems(obj) == []
+    damage(obj)
+    found = validate_object(obj, "1.37")
+    assert [(p.path, p.message) for p in found] == expected
+    assert {p.schema for p in found} == {"keda-2.21.0 CRD"}
 
 
 def test_should_keep_open_what_a_crd_preserves_on_purpose() -> None:

@@ -48,6 +48,13 @@ CRD_SETS: dict[str, CrdSet] = {
         module_hash="h1:0LttV37Q5c2CBNoHkjuI8sLKTXWZDC2SwQkxrBMKV9w=",
         directory="deploy/crds",
     ),
+    # The release WorkerAutoscaler installs (its chart's version is KEDA's): ScaledObject, TriggerAuthentication.
+    "keda-2.21.0": CrdSet(
+        module="github.com/kedacore/keda/v2",
+        version="v2.21.0",
+        module_hash="h1:R6z2HZvstK4RLUMxroNACzBj74xGxt3kG59b5Xc+Xps=",
+        directory="config/crd/bases",
+    ),
 }
 
 

@@ -3,8 +3,8 @@
     python -m tools.validate [--stack dev ...]        (default: every stack file, then `FEATURE_RENDERS`)
 
 Kubernetes objects are checked against the OpenAPI schemas of the oldest and the newest Kubernetes minor this product
-supports (`KUBERNETES_VERSIONS`), as bundled by kubernetes-validate; cert-manager objects against the CRDs of the
-cert-manager release the edge installs (`.schemas/cert-manager-<version>/`, from `tools.crd_schemas`). An object
+supports (`KUBERNETES_VERSIONS`), as bundled by kubernetes-validate; custom resources (cert-manager's, KEDA's, the
+Prometheus Operator's) against the CRDs of every set `tools.crd_schemas` pins (`.schemas/<set>/`). An object
 whose kind has no schema is an error too, so a new kind cannot slip through unchecked.
 
 kubernetes-validate itself accepts unknown fields unless asked not to and stops at the first error; here its bundled
@@ -28,9 +28,8 @@ import jsonschema
 import yaml
 from referencing import Registry, Resource
 
-from components import tls_issuer
 from tools.changed_stacks import all_stacks
-from tools.crd_schemas import schema_dir
+from tools.crd_schemas import CRD_SETS, schema_dir
 from tools.harness import Capture, run_program, run_stack
 from tools.render import manifest
 
@@ -39,9 +38,6 @@ from tools.render import manifest
 # offerings keep older minors longer. Within a GA API version fields are only added, so objects valid for both ends
 # are valid in between.
 KUBERNETES_VERSIONS = ("1.32", "1.37")
-# The CRDs of the very release TlsIssuer installs: a chart bump without its CRD set in tools.crd_schemas fails here.
-CERT_MANAGER_VERSION = tls_issuer.CHART_VERSION
-CERT_MANAGER_SCHEMAS = schema_dir(f"cert-manager-{CERT_MANAGER_VERSION}")
 DEFINITIONS_URI = "https://kubernetes.io/api/_definitions.json"
 OBJECT_META = f"{DEFINITIONS_URI}#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
@@ -83,6 +79,12 @@ FEATURE_RENDERS = (
         "pgbouncer-and-backups-of-an-external-database",
         values={"pgbouncerEnabled": "true", "pgbouncerReplicas": "2", "databaseBackup": "on"},
         secrets={"externalDatabaseUrl": "postgresql://airflow:secret@db.acme-corp.io:5432/airflow?sslmode=require"},
+        checkov=True,
+    ),
+    # To zero and back, behind PgBouncer: the scaler still reaches the database itself.
+    Render(
+        "worker-autoscaling",
+        values={"workerAutoscaling": "true", "workerReplicas": "0", "workerMaxReplicas": "8", "pgbouncerEnabled": "true"},
         checkov=True,
     ),
     Render(
@@ -217,34 +219,42 @@ def kubernetes_validator(version: str, api_version: str, kind: str) -> jsonschem
     return jsonschema.Draft202012Validator(schema, registry=kubernetes_registry(version))
 
 
+@dataclass(frozen=True)
+class CrdSchema:
+    schema: dict[str, Any]
+    crd_set: str
+    """The `tools.crd_schemas` set it comes from, which a problem names."""
+
+
 @cache
-def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
-    """(apiVersion, kind) -> JSON Schema of every served version of every cert-manager CRD."""
-    if not CERT_MANAGER_SCHEMAS.is_dir():
-        raise FileNotFoundError(
-            f"no cert-manager CRD schemas at {CERT_MANAGER_SCHEMAS}: install them with `python -m tools.crd_schemas`"
-        )
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    for path in sorted(CERT_MANAGER_SCHEMAS.glob("*.yaml")):
-        for crd in yaml.safe_load_all(path.read_text()):
-            if not crd or crd.get("kind") != "CustomResourceDefinition":
-                continue
-            spec = crd["spec"]
-            for served in spec["versions"]:
-                if not served.get("served", True):
+def crd_schemas() -> dict[tuple[str, str], CrdSchema]:
+    """(apiVersion, kind) -> JSON Schema of every served version of every CRD of every pinned set."""
+    found: dict[tuple[str, str], CrdSchema] = {}
+    for name in CRD_SETS:
+        directory = schema_dir(name)
+        if not directory.is_dir():
+            raise FileNotFoundError(f"no CRD schemas at {directory}: install them with `python -m tools.crd_schemas`")
+        for path in sorted(directory.glob("*.yaml")):
+            for crd in yaml.safe_load_all(path.read_text()):
+                if not crd or crd.get("kind") != "CustomResourceDefinition":
                     continue
-                schema = close_objects(openapi_to_jsonschema(served["schema"]["openAPIV3Schema"]), crd=True)
-                # A CRD says only `metadata: {type: object}`; the API server checks it as any object's metadata.
-                schema["properties"]["metadata"] = {"$ref": OBJECT_META}
-                found[(f"{spec['group']}/{served['name']}", spec["names"]["kind"])] = schema
+                spec = crd["spec"]
+                for served in spec["versions"]:
+                    if not served.get("served", True):
+                        continue
+                    schema = close_objects(openapi_to_jsonschema(served["schema"]["openAPIV3Schema"]), crd=True)
+                    # A CRD says only `metadata: {type: object}`; the API server checks it as any object's metadata.
+                    schema["properties"]["metadata"] = {"$ref": OBJECT_META}
+                    found[(f"{spec['group']}/{served['name']}", spec["names"]["kind"])] = CrdSchema(schema, name)
     return found
 
 
-def crd_validator(version: str, api_version: str, kind: str) -> jsonschema.Validator | None:
-    schema = crd_schemas().get((api_version, kind))
-    if schema is None:
+def crd_validator(version: str, api_version: str, kind: str) -> tuple[jsonschema.Validator, str] | None:
+    """The validator of a custom resource, and the label of its schema."""
+    found = crd_schemas().get((api_version, kind))
+    if found is None:
         return None
-    return jsonschema.Draft202012Validator(schema, registry=kubernetes_registry(version))
+    return jsonschema.Draft202012Validator(found.schema, registry=kubernetes_registry(version)), f"{found.crd_set} CRD"
 
 
 # --- validation -----------------------------------------------------------------------------------------------------
@@ -279,22 +289,21 @@ def problems_of(error: jsonschema.ValidationError) -> Iterator[tuple[str, str]]:
 
 
 def validate_object(obj: dict[str, Any], version: str, fallback_name: str = "") -> list[SchemaProblem]:
-    """Every problem of one manifest against Kubernetes `version` (or the cert-manager CRDs), with their paths."""
+    """Every problem of one manifest against Kubernetes `version` (or the pinned CRDs), with their paths."""
     kind, api_version = str(obj.get("kind", "")), str(obj.get("apiVersion", ""))
     name = object_name(obj, fallback_name)
     validator = kubernetes_validator(version, api_version, kind)
     schema_label = f"Kubernetes {version}"
-    if validator is None:
-        validator = crd_validator(version, api_version, kind)
-        schema_label = f"cert-manager {CERT_MANAGER_VERSION} CRD"
+    if validator is None and (custom := crd_validator(version, api_version, kind)) is not None:
+        validator, schema_label = custom
     if validator is None:
         return [
             SchemaProblem(
                 kind or "(no kind)",
                 name,
                 "",
-                f"no schema for apiVersion {api_version!r} kind {kind!r} in Kubernetes {version} or the cert-manager "
-                f"{CERT_MANAGER_VERSION} CRDs",
+                f"no schema for apiVersion {api_version!r} kind {kind!r} in Kubernetes {version} or the CRDs of "
+                f"{', '.join(CRD_SETS)}",
                 f"Kubernetes {version}",
             )
         ]

@@ -7,6 +7,12 @@ from functools import cache
 
 import pulumi
 
+from components.settings.autoscaling import (
+    WorkerAutoscalingSettings,
+    check_worker_range,
+    min_worker_replicas,
+    read_worker_autoscaling,
+)
 from components.settings.customisation import CustomisationSettings, read_customisation
 from components.settings.database import (
     DatabaseBackupSettings,
@@ -60,6 +66,8 @@ class Settings:
     dag_processor: ProcessSettings
     triggerer: ProcessSettings
     worker: ProcessSettings
+    """With autoscaling, `replicas` is the fewest workers KEDA keeps (0: scale to zero)."""
+    worker_autoscaling: WorkerAutoscalingSettings
     worker_termination_grace_period: int
     """Seconds a stopping worker gets to finish its running tasks."""
     worker_safe_to_evict: bool
@@ -88,12 +96,14 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
     repository = reader.read("airflowImageRepository", image_repository)
     tag = reader.read("airflowImageTag", airflow_image_tag)
     digest = reader.read("airflowImageDigest", image_digest_or_empty)
+    namespace = reader.read("namespace", dns_label)
+    autoscaling = read_worker_autoscaling(reader, namespace)
     edge = read_edge(reader)
     metrics = read_metrics(reader, edge.ingress_mode)
     settings = Settings(
         project=reader.project,
         stack=stack,
-        namespace=reader.read("namespace", dns_label),
+        namespace=namespace,
         # With a digest the tag only documents the release: the node pulls exactly the digest.
         airflow_image=f"{repository}:{tag}" + (f"@{digest}" if digest else ""),
         image_pull_policy=reader.read("imagePullPolicy", one_of(*PULL_POLICIES)),
@@ -104,7 +114,8 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
         scheduler=read_process(reader, "scheduler"),
         dag_processor=read_process(reader, "dagProcessor"),
         triggerer=read_process(reader, "triggerer"),
-        worker=read_process(reader, "worker", max_replicas=100),
+        worker=read_process(reader, "worker", max_replicas=100, min_replicas=min_worker_replicas(autoscaling)),
+        worker_autoscaling=autoscaling,
         worker_termination_grace_period=reader.read("workerTerminationGracePeriod", integer_between(30, 86400)),
         worker_safe_to_evict=reader.read("workerSafeToEvict", parse_bool),
         disruption_budgets=reader.read("disruptionBudgets", parse_bool),
@@ -123,7 +134,10 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
         customisation=read_customisation(reader, metrics_enabled=metrics.enabled),
         metrics=metrics,
     )
-    check_database_url_for_other_clients(reader, settings.database_backup.enabled, settings.pgbouncer.enabled)
+    check_worker_range(reader, autoscaling, settings.worker.replicas)
+    check_database_url_for_other_clients(
+        reader, settings.database_backup.enabled, settings.pgbouncer.enabled, autoscaling.enabled
+    )
     reader.check_undeclared()
     if reader.problems:
         raise SettingsError(reader.problems)

@@ -219,17 +219,22 @@ def read_pgbouncer(reader: ConfigReader) -> PgBouncerSettings:
 FILE_PARAMETERS = ("sslrootcert", "sslcert", "sslkey", "sslcrl", "sslcrldir")
 
 
-def check_database_url_for_other_clients(reader: ConfigReader, backup: bool, pgbouncer: bool) -> None:
+def check_database_url_for_other_clients(reader: ConfigReader, backup: bool, pgbouncer: bool, autoscaler: bool) -> None:
     """Parameters of the external database URL that the other clients of the database (the backups' pg_dump,
-    PgBouncer) cannot honour; without this check they would be dropped silently, or point at missing files."""
+    PgBouncer, KEDA's scaler) cannot honour; without this check they would be dropped silently, or point at missing
+    files."""
     raw = reader.text("externalDatabaseUrl")
-    if not raw or not (backup or pgbouncer):
+    if not raw or not (backup or pgbouncer or autoscaler):
         return
     try:
         given = {key for key, _ in parse_qsl(urlsplit(raw).query)}
     except ValueError:
         return  # the URL's own rule reports it
-    named = (("the backups (airflow:databaseBackup)", backup), ("PgBouncer (airflow:pgbouncerEnabled)", pgbouncer))
+    named = (
+        ("the backups (airflow:databaseBackup)", backup),
+        ("PgBouncer (airflow:pgbouncerEnabled)", pgbouncer),
+        ("KEDA (airflow:workerAutoscaling)", autoscaler),
+    )
     clients = " and ".join(name for name, on in named if on)
     for parameter in sorted(given & set(FILE_PARAMETERS)):
         reader.fail(

@@ -45,9 +45,9 @@ def read_resources(reader: ConfigReader, prefix: str) -> Resources:
     return resources
 
 
-def read_process(reader: ConfigReader, prefix: str, max_replicas: int = 20) -> ProcessSettings:
+def read_process(reader: ConfigReader, prefix: str, max_replicas: int = 20, min_replicas: int = 1) -> ProcessSettings:
     return ProcessSettings(
-        replicas=reader.read(f"{prefix}Replicas", integer_between(1, max_replicas)),
+        replicas=reader.read(f"{prefix}Replicas", integer_between(min_replicas, max_replicas)),
         resources=read_resources(reader, prefix),
     )
 

@@ -1,0 +1,308 @@
+"""WorkerAutoscaler: KEDA, the ScaledObject on the worker StatefulSet, its credentials by reference, the worker count
+left to KEDA, the database opened to KEDA's namespace, and the settings that can go wrong.
+
+The scaler's query runs against the real PostgreSQL of the smoke tier with tasks queued and running
+(smoke/test_autoscaling.py); the engine tier proves that a count KEDA sets survives `pulumi up` and leaves the preview
+clean (e2e/test_airflow.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+
+from components import kube
+from components.database_url import DatabaseConnection
+from components.worker_autoscaler import leave_worker_replicas_to_keda, scaler_connection
+from tests.conftest import Run, config_of, settings_problems, shared
+from tests.test_customisation import airflow_containers, env_of
+from tests.test_network_policies import STRANGER, Endpoint, allows, cluster_of
+from tools.harness import Capture, is_secret, reveal, run_program
+
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
+TRIGGER_AUTHENTICATION = "kubernetes:keda.sh/v1alpha1:TriggerAuthentication"
+# KEDA's operator as its chart labels it, in the stack's default kedaNamespace.
+KEDA_OPERATOR = Endpoint("keda-operator", "keda", {"app": "keda-operator", "app.kubernetes.io/name": "keda-operator"})
+LABELS = {
+    "app.kubernetes.io/name": "airflow",
+    "app.kubernetes.io/part-of": "airflow",
+    "app.kubernetes.io/component": "worker-autoscaler",
+    "app.kubernetes.io/managed-by": "pulumi",
+}
+RESTRICTED = {"capabilities": {"drop": ["ALL"]}, "allowPrivilegeEscalation": False, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+@pytest.fixture(scope=shared("module"))
+def autoscaled() -> Capture:
+    return run_program(config_of(workerAutoscaling=True, workerReplicas=0, workerMaxReplicas=6))
+
+
+def scaled_object(capture: Capture) -> dict[str, Any]:
+    found: dict[str, Any] = capture.one(SCALED_OBJECT, "worker-autoscaler-scaled-object").plain_inputs
+    return found
+
+
+def test_should_scale_the_worker_statefulset_on_queued_and_running_tasks_per_worker_concurrency(autoscaled: Capture) -> None:
+    assert scaled_object(autoscaled) == {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "ScaledObject",
+        "metadata": {"name": "airflow-worker", "namespace": "airflow", "labels": LABELS},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "airflow-worker"},
+            "minReplicaCount": 0,
+            "maxReplicaCount": 6,
+            "pollingInterval": 10,
+            "cooldownPeriod": 300,
+            "advanced": {"horizontalPodAutoscalerConfig": {"behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}}}},
+            "triggers": [
+                {
+                    "type": "postgresql",
+                    "metricType": "AverageValue",
+                    "metadata": {
+                        "query": "SELECT count(*) FROM task_instance WHERE state IN ('queued', 'running')",
+                        "targetQueryValue": "16",
+                        "activationTargetQueryValue": "0",
+                    },
+                    "authenticationRef": {"name": "airflow-worker-autoscaler"},
+                }
+            ],
+        },
+    }
+
+
+def test_should_target_the_statefulset_the_workers_run_in(autoscaled: Capture) -> None:
+    (worker,) = [o for o in (r.plain_inputs for r in autoscaled.kubernetes_objects())
+                 if o["kind"] == "StatefulSet" and o["metadata"]["labels"]["app.kubernetes.io/component"] == "worker"]
+    target = scaled_object(autoscaled)["spec"]["scaleTargetRef"]
+    assert (target["kind"], target["name"]) == (worker["kind"], worker["metadata"]["name"])
+
+
+def test_should_follow_the_settings_and_divide_by_the_workers_concurrency(run: Run) -> None:
+    spec = scaled_object(
+        run(
+            workerAutoscaling=True,
+            workerReplicas=2,
+            workerMaxReplicas=20,
+            workerConcurrency=8,
+            workerAutoscalingPollingInterval=30,
+            workerAutoscalingCooldownPeriod=900,
+        )
+    )["spec"]
+    assert (spec["minReplicaCount"], spec["maxReplicaCount"], spec["pollingInterval"], spec["cooldownPeriod"]) == (2, 20, 30, 900)
+    assert spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] == 900
+    assert spec["triggers"][0]["metadata"]["targetQueryValue"] == "8"
+
+
+def test_should_give_keda_the_database_login_only_by_reference(autoscaled: Capture) -> None:
+    authentication = autoscaled.one(TRIGGER_AUTHENTICATION, "worker-autoscaler-authentication").plain_inputs
+    assert authentication == {
+        "apiVersion": "keda.sh/v1alpha1",
+        "kind": "TriggerAuthentication",
+        "metadata": {"name": "airflow-worker-autoscaler", "namespace": "airflow", "labels": LABELS},
+        "spec": {"secretTargetRef": [{"parameter": "connection", "name": "airflow-worker-autoscaler", "key": "connection"}]},
+    }
+    secret = autoscaled.one("kubernetes:core/v1:Secret", "worker-autoscaler-connection").inputs["stringData"]
+    generated = autoscaled.one("kubernetes:core/v1:Secret", "postgres-credentials").plain_inputs["stringData"]["password"]
+    assert reveal(secret) == {
+        "connection": f"host='airflow-postgresql.airflow.svc' port='5432' dbname='airflow' user='airflow' password='{generated}'"
+    }
+    assert is_secret(secret), "the connection must stay a Pulumi secret"
+    assert generated not in str(scaled_object(autoscaled)) + str(authentication)
+
+
+def test_should_quote_every_value_so_any_password_is_taken_whole() -> None:
+    database = DatabaseConnection(
+        "db.acme-corp.io", 5433, "air flow", "ops'team", "p w'\\x=", {"sslmode": "verify-full", "connect_timeout": "10"}
+    )
+    assert scaler_connection(database) == (
+        "host='db.acme-corp.io' port='5433' dbname='air flow' user='ops\\'team' password='p w\\'\\\\x=' "
+        "sslmode='verify-full' connect_timeout='10'"
+    )
+
+
+def test_should_reach_the_database_itself_even_behind_pgbouncer(run: Run) -> None:
+    secret = run(workerAutoscaling=True, pgbouncerEnabled=True).one("kubernetes:core/v1:Secret", "worker-autoscaler-connection")
+    assert secret.plain_inputs["stringData"]["connection"].startswith("host='airflow-postgresql.airflow.svc' port='5432' ")
+
+
+def test_should_install_the_pinned_keda_release_watching_only_airflows_namespace(autoscaled: Capture) -> None:
+    release = autoscaled.one(HELM_RELEASE, "worker-autoscaler-keda").plain_inputs
+    assert {key: release[key] for key in ("name", "chart", "version", "namespace", "repositoryOpts")} == {
+        "name": "keda",
+        "chart": "keda",
+        "version": "2.21.0",
+        "namespace": "keda",
+        "repositoryOpts": {"repo": "https://kedacore.github.io/charts"},
+    }
+    assert release["values"] == {
+        "watchNamespace": "airflow",
+        "podSecurityContext": {
+            "operator": {"runAsNonRoot": True},
+            "metricServer": {"runAsNonRoot": True},
+            "webhooks": {"runAsNonRoot": True},
+        },
+        "securityContext": {
+            "operator": {**RESTRICTED, "readOnlyRootFilesystem": True},
+            "metricServer": {**RESTRICTED, "readOnlyRootFilesystem": False},
+            "webhooks": {**RESTRICTED, "readOnlyRootFilesystem": True},
+        },
+    }
+    namespace = autoscaled.object("Namespace", "keda")["metadata"]["labels"]
+    assert namespace["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_should_create_the_custom_resources_after_the_release_that_installs_their_crds(autoscaled: Capture) -> None:
+    release_urn = autoscaled.one(HELM_RELEASE, "worker-autoscaler-keda").urn
+    authentication = autoscaled.one(TRIGGER_AUTHENTICATION, "worker-autoscaler-authentication")
+    scaler = autoscaled.one(SCALED_OBJECT, "worker-autoscaler-scaled-object")
+    assert release_urn in authentication.dependencies
+    assert {release_urn, authentication.urn} <= set(scaler.dependencies)
+
+
+def test_should_install_nothing_of_keda_in_existing_mode(run: Run) -> None:
+    capture = run(workerAutoscaling=True, kedaMode="existing")
+    assert capture.of_type(HELM_RELEASE) == [r for r in capture.of_type(HELM_RELEASE) if "keda" not in r.name]
+    assert [r.name for r in capture.of_type("kubernetes:core/v1:Namespace") if r.name.startswith("worker-autoscaler")] == []
+    assert scaled_object(capture)["spec"]["scaleTargetRef"]["name"] == "airflow-worker"
+
+
+def test_should_create_nothing_of_it_when_off(default_run: Capture) -> None:
+    assert [r.name for r in default_run.registrations if r.name.startswith("worker-autoscaler")] == []
+
+
+# --- the worker count is KEDA's ----------------------------------------------------------------------------------------
+
+
+def transformed(kind_type: str, component: str) -> pulumi.ResourceTransformationResult | None:
+    metadata = kube.object_meta("airflow-worker", "airflow", component)
+    args = pulumi.ResourceTransformationArgs(
+        resource=None,  # type: ignore[arg-type]
+        type_=kind_type,
+        name="airflow-worker",
+        props={"metadata": metadata, "spec": {"replicas": 1}},
+        opts=pulumi.ResourceOptions(ignore_changes=["metadata.annotations"]),
+    )
+    return leave_worker_replicas_to_keda(args)
+
+
+def test_should_leave_the_worker_statefulsets_replicas_to_keda_after_creating_it() -> None:
+    result = transformed("kubernetes:apps/v1:StatefulSet", "worker")
+    assert result is not None
+    assert result.opts.ignore_changes == ["metadata.annotations", "spec.replicas"]
+    assert result.props["spec"] == {"replicas": 1}, "the first count is still set"
+
+
+@pytest.mark.parametrize(
+    ("kind_type", "component"),
+    [("kubernetes:apps/v1:StatefulSet", "postgresql"), ("kubernetes:apps/v1:Deployment", "worker")],
+)
+def test_should_leave_every_other_workload_alone(kind_type: str, component: str) -> None:
+    assert transformed(kind_type, component) is None
+
+
+# --- the database admits KEDA --------------------------------------------------------------------------------------------
+
+
+def test_should_let_kedas_namespace_reach_the_in_cluster_database_only(autoscaled: Capture) -> None:
+    cluster = cluster_of(autoscaled)
+    assert allows(cluster.policies, KEDA_OPERATOR, cluster.pod("postgresql"), 5432)
+    assert not allows(cluster.policies, KEDA_OPERATOR, cluster.pod("redis"), 6379)
+    assert not allows(cluster.policies, KEDA_OPERATOR, cluster.pod("api-server"), 8080)
+    assert not allows(cluster.policies, STRANGER, cluster.pod("postgresql"), 5432)
+
+
+def test_should_not_open_the_database_to_keda_without_autoscaling(default_run: Capture) -> None:
+    cluster = cluster_of(default_run)
+    assert not allows(cluster.policies, KEDA_OPERATOR, cluster.pod("postgresql"), 5432)
+
+
+def test_should_follow_keda_to_its_namespace(run: Run) -> None:
+    cluster = cluster_of(run(workerAutoscaling=True, kedaMode="existing", kedaNamespace="autoscaling"))
+    moved = Endpoint("keda-operator", "autoscaling", KEDA_OPERATOR.labels)
+    assert allows(cluster.policies, moved, cluster.pod("postgresql"), 5432)
+    assert not allows(cluster.policies, KEDA_OPERATOR, cluster.pod("postgresql"), 5432)
+
+
+# --- core.parallelism ----------------------------------------------------------------------------------------------------
+
+
+def parallelism_of(capture: Capture) -> set[str]:
+    return {str(env_of(container).get("AIRFLOW__CORE__PARALLELISM")) for container in airflow_containers(capture).values()}
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        # 10 workers of 16 tasks, one scheduler: 160; two schedulers share it.
+        ({"workerAutoscaling": True}, {"160"}),
+        ({"workerAutoscaling": True, "schedulerReplicas": 2}, {"80"}),
+        # Never below Airflow's own default.
+        ({"workerAutoscaling": True, "workerMaxReplicas": 1, "workerConcurrency": 4}, {"32"}),
+        # The team's value stands; without autoscaling the stack sets none.
+        ({"workerAutoscaling": True, "airflowConfig": '{"core": {"parallelism": 64}}'}, {"64"}),
+        ({}, {"None"}),
+    ],
+)
+def test_should_let_the_scheduler_queue_enough_tasks_for_every_worker_keda_may_start(
+    run: Run, values: dict[str, Any], expected: set[str]
+) -> None:
+    assert parallelism_of(run(**values)) == expected
+
+
+# --- settings -----------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (
+            {"workerReplicas": 0},
+            "airflow:workerReplicas = '0': must be a whole number from 1 to 100",
+        ),
+        (
+            {"workerAutoscaling": True, "workerReplicas": 101},
+            "airflow:workerReplicas = '101': must be a whole number from 0 to 100",
+        ),
+        (
+            {"workerAutoscaling": True, "workerReplicas": 5, "workerMaxReplicas": 4},
+            "airflow:workerMaxReplicas = '4': must be at least airflow:workerReplicas (5), the minimum the autoscaler keeps",
+        ),
+        (
+            {"workerAutoscaling": True, "kedaNamespace": "airflow"},
+            "airflow:kedaNamespace = 'airflow': must differ from airflow:namespace: KEDA's pods there would fall under "
+            "Airflow's default-deny NetworkPolicy, and the stack's namespace is deleted with it",
+        ),
+        ({"kedaMode": "helm"}, "airflow:kedaMode = 'helm': must be one of install, existing"),
+        (
+            {"kedaNamespace": "KEDA"},
+            "airflow:kedaNamespace = 'KEDA': must be a DNS-1123 label: 1 to 63 lower-case letters, digits or '-', "
+            "starting and ending with a letter or digit",
+        ),
+        ({"workerMaxReplicas": 0}, "airflow:workerMaxReplicas = '0': must be a whole number from 1 to 100"),
+        (
+            {"workerAutoscalingPollingInterval": 0},
+            "airflow:workerAutoscalingPollingInterval = '0': must be a whole number from 1 to 3600",
+        ),
+        (
+            {"workerAutoscalingCooldownPeriod": 29},
+            "airflow:workerAutoscalingCooldownPeriod = '29': must be a whole number from 30 to 86400",
+        ),
+        ({"workerAutoscaling": "sometimes"}, "airflow:workerAutoscaling = 'sometimes': must be true or false"),
+    ],
+)
+def test_should_refuse_autoscaling_settings_that_cannot_work(values: dict[str, Any], expected: str) -> None:
+    assert [p for p in settings_problems(config_of(**values)) if expected.split(" = ")[0] in p] == [expected]
+
+
+def test_should_refuse_a_database_url_whose_files_kedas_pod_lacks() -> None:
+    url = "postgresql://airflow:pw@db.acme-corp.io:5432/airflow?sslmode=verify-full&sslrootcert=/etc/ssl/ca.pem"
+    config = config_of(externalDatabaseUrl=url, databaseBackup="off", workerAutoscaling=True)
+    problems = settings_problems(config, secret_keys=["airflow:externalDatabaseUrl"])
+    assert problems == [
+        "airflow:externalDatabaseUrl = (secret): its sslrootcert names a file that the pods of KEDA "
+        "(airflow:workerAutoscaling) do not have: remove it (sslmode=require still encrypts), or turn those off"
+    ]
+
