@@ -21,11 +21,12 @@ and so the one the smoke tier builds from source and runs with this very mapping
 of the same tag runs as uid 65534 with the exporter as its entrypoint.
 
 The mapping (`mapping_config`): each Airflow metric whose legacy name holds values becomes one Prometheus metric with
-those values as labels (`airflow.pool.open_slots.default_pool` becomes `airflow_pool_open_slots{pool="default_pool"}`).
-Airflow 3.3 also sends each of them under its bare name without the values (`airflow.pool.open_slots`; its tags
-travel only in the InfluxDB or DogStatsD dialects), which would add an unlabelled series to the same metric and
-double every sum: those bare twins are dropped (and listed first, see `mapping_config`). Names without values (`airflow.scheduler_heartbeat`) pass as they are,
-dots turned into underscores (`airflow_scheduler_heartbeat`). Timers become histograms in seconds.
+those values as labels (`airflow.pool.open_slots.default_pool` becomes
+`airflow_pool_open_slots{pool="default_pool"}`). Airflow 3.3 also sends each of them under its bare name without the
+values (`airflow.pool.open_slots`; its tags travel only in the InfluxDB or DogStatsD dialects), which would add an
+unlabelled series to the same metric and double every sum: those bare twins are dropped (and listed first, see
+`mapping_config`). Names without values (`airflow.scheduler_heartbeat`) pass as they are, dots turned into underscores
+(`airflow_scheduler_heartbeat`). Timers become histograms in seconds.
 """
 
 from __future__ import annotations
