@@ -24,6 +24,7 @@ from tests.conftest import Run, config_of, settings_problems, shared
 from tests.test_network_policies import INTERNET, KUBE_DNS, STRANGER, Endpoint, allows, cluster_of
 from tools.dashboard import metric_names, metric_names_of
 from tools.harness import Capture, run_program
+from tools.validate import validate_object
 
 ON = {"metricsEnabled": True}
 EVERYTHING = {
@@ -640,3 +641,16 @@ def test_should_pin_the_exporter_the_smoke_tier_builds() -> None:
     (version,) = re.findall(r"^STATSD_EXPORTER_VERSION=(\S+)$", cache, re.M)
     assert config_schema()["metricsExporterImage"]["default"] == f"prom/statsd-exporter:{version}"
     assert version == "v0.31.0"
+
+
+def test_should_validate_the_service_monitor_against_the_prometheus_operators_crd(metrics_run: Capture) -> None:
+    monitor = metrics_run.object("ServiceMonitor", "airflow-statsd-exporter")
+    assert validate_object(monitor, "1.37") == []
+    monitor["spec"]["endpoints"][0]["intervall"] = "30s"
+    monitor["spec"]["endpoints"][0]["port"] = 9102
+    found = validate_object(monitor, "1.37")
+    assert [(p.path, p.message) for p in found] == [
+        ("spec.endpoints[0].intervall", "unknown field"),
+        ("spec.endpoints[0].port", "9102 is not of type 'string'"),
+    ]
+    assert {p.schema for p in found} == {"prometheus-operator-v0.85.0 CRD"}

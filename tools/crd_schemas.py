@@ -34,10 +34,13 @@ class CrdSet:
     """The `h1:` hash `go mod download -json` reports for module@version: the pin of the files' content."""
     directory: str
     """Where the module keeps its CRD manifests, one CRD per `*.yaml` file."""
+    files: str = "*.yaml"
+    """Which of them to take (a glob), when the stack uses only some of the set's kinds."""
 
     @property
     def source(self) -> str:
-        return f"{self.module}@{self.version} {self.module_hash}"
+        chosen = "" if self.files == "*.yaml" else f" {self.files}"
+        return f"{self.module}@{self.version} {self.module_hash}{chosen}"
 
 
 CRD_SETS: dict[str, CrdSet] = {
@@ -54,6 +57,18 @@ CRD_SETS: dict[str, CrdSet] = {
         version="v2.21.0",
         module_hash="h1:R6z2HZvstK4RLUMxroNACzBj74xGxt3kG59b5Xc+Xps=",
         directory="config/crd/bases",
+    ),
+    # MetricsExporter's ServiceMonitor (metricsServiceMonitor). The stack installs no Prometheus Operator, so no
+    # release is its own to match: v0.85.0 is the only version of the root module the Go module proxy serves, and the
+    # fields the exporter's ServiceMonitor uses (selector, endpoints' port, path, interval) are the resource's basic
+    # ones in monitoring.coreos.com/v1. Only that CRD: the set's others are large, unused here, and one
+    # (AlertmanagerConfig) holds an enum value `=` that PyYAML's safe loader cannot read.
+    "prometheus-operator-v0.85.0": CrdSet(
+        module="github.com/prometheus-operator/prometheus-operator",
+        version="v0.85.0",
+        module_hash="h1:M5xLCLEoaW2IJfnuCwFzzpL+jSVQu3KGT84Pye+fW8s=",
+        directory="example/prometheus-operator-crd",
+        files="monitoring.coreos.com_servicemonitors.yaml",
     ),
 }
 
@@ -91,9 +106,9 @@ def download(crd_set: CrdSet) -> Path:
 
 def install(name: str) -> None:
     crd_set = CRD_SETS[name]
-    files = sorted(download(crd_set).glob("*.yaml"))
+    files = sorted(download(crd_set).glob(crd_set.files))
     if not files:
-        raise RuntimeError(f"{crd_set.module}@{crd_set.version} has no {crd_set.directory}/*.yaml")
+        raise RuntimeError(f"{crd_set.module}@{crd_set.version} has no {crd_set.directory}/{crd_set.files}")
     target = schema_dir(name)
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)

@@ -87,6 +87,19 @@ FEATURE_RENDERS = (
         values={"workerAutoscaling": "true", "workerReplicas": "0", "workerMaxReplicas": "8", "pgbouncerEnabled": "true"},
         checkov=True,
     ),
+    # The exporter with everything around it: ServiceMonitors (its own and the chart's), the dashboard, the
+    # controller's metrics.
+    Render(
+        "metrics",
+        values={
+            "metricsEnabled": "true",
+            "metricsServiceMonitor": "true",
+            "metricsServiceMonitorLabels": "release=kube-prometheus-stack",
+            "metricsGrafanaDashboard": "true",
+            "ingressMetrics": "true",
+        },
+        checkov=True,
+    ),
     Render(
         "customised",
         values={
