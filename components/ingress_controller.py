@@ -8,6 +8,9 @@ learns that the edge is ingress-nginx, so a Gateway API implementation can repla
 ingress-nginx was retired upstream in March 2026: chart 4.15.1 (controller v1.15.1) is its last release and gets no
 further security fixes. It stays pinned here until the edge moves to a Gateway API implementation.
 
+In install mode it also turns on the controller's own Prometheus metrics when asked (`ingressMetrics`), with the
+chart's ServiceMonitor or the scrape annotations on the chart's metrics Service.
+
 It deliberately leaves certificates to TlsIssuer and the UI's Ingress to AirflowIngress.
 """
 
