@@ -600,6 +600,16 @@ EXISTING_EDGE = {"ingressMode": "existing", "ingressExistingService": "edge/ngin
             ": must be comma-separated key=value labels",
         ),
         ({"ingressMetrics": "sometimes"}, "airflow:ingressMetrics = 'sometimes': must be true or false"),
+        (
+            {"metricsGrafanaDashboardLabel": "app.kubernetes.io/part-of=grafana"},
+            "airflow:metricsGrafanaDashboardLabel = 'app.kubernetes.io/part-of=grafana'"
+            ": 'app.kubernetes.io/part-of' is set by the stack and cannot be overridden",
+        ),
+        (
+            {**ON, "metricsServiceMonitor": True, "metricsServiceMonitorLabels": "release=kps,app.kubernetes.io/name=x"},
+            "airflow:metricsServiceMonitorLabels = 'release=kps,app.kubernetes.io/name=x'"
+            ": 'app.kubernetes.io/name' is set by the stack and cannot be overridden",
+        ),
     ],
 )  # fmt: skip
 def test_should_refuse_a_bad_metrics_setting_naming_key_value_and_rule(values: dict[str, Any], problem: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.settings.customisation import OWNED_LABEL_PREFIXES
 from components.settings.edge import InstallMode
 from components.settings.reader import ConfigReader
 from components.settings.resources import Resources, read_resources
@@ -59,6 +60,14 @@ def read_metrics(reader: ConfigReader, ingress_mode: InstallMode) -> MetricsSett
         grafana_dashboard_label=reader.read("metricsGrafanaDashboardLabel", one_label),
         ingress_metrics=reader.read("ingressMetrics", parse_bool),
     )
+    for key, labels in (
+        ("metricsServiceMonitorLabels", metrics.service_monitor_labels),
+        ("metricsGrafanaDashboardLabel", metrics.grafana_dashboard_label),
+    ):
+        owned = sorted(name for name in labels if name.startswith(OWNED_LABEL_PREFIXES))
+        if owned:
+            shown = ",".join(f"{name}={value}" for name, value in labels.items())
+            reader.fail(key, repr(shown), f"{owned[0]!r} is set by the stack and cannot be overridden")
     off = "airflow:metricsEnabled is false: turn it on, or this off"
     if metrics.service_monitor and not metrics.enabled:
         reader.fail("metricsServiceMonitor", "'true'", f"needs the exporter, and {off}")
