@@ -250,9 +250,16 @@ def test_should_point_every_airflow_process_at_the_exporter(run: Run) -> None:
         "airflow-api-server", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", "airflow-worker",
         "airflow-metadata-cleanup",
     }  # fmt: skip
+    checked = set()
     for name, env in envs.items():
         if any(e["name"].startswith("AIRFLOW__CORE__") for e in env):
             assert [e for e in env if e["name"].startswith("AIRFLOW__METRICS__")] == AIRFLOW_ENV, name
+            checked.add(name)
+    assert checked >= {
+        "airflow-api-server/api-server", "airflow-scheduler/scheduler", "airflow-dag-processor/dag-processor",
+        "airflow-triggerer/triggerer", "airflow-worker/worker", "airflow-metadata-cleanup/clean",
+    }, checked  # fmt: skip
+    assert any(name.startswith("airflow-db-migrate") for name in checked), checked
 
 
 def test_should_send_no_statsd_without_metrics(default_run: Capture) -> None:
