@@ -135,4 +135,5 @@ def test_should_ask_for_no_worker_once_nothing_is_queued_or_running(
         cursor.execute(trigger["metadata"]["query"])
         ((demand,),) = cursor.fetchall()
     # Not above the activation target: KEDA deactivates the scaler and, past the cool-down, scales to zero.
-    assert demand == 0 and float(trigger["metadata"]["activationTargetQueryValue"]) == 0
+    assert demand == 0
+    assert float(trigger["metadata"]["activationTargetQueryValue"]) == 0
