@@ -24,7 +24,7 @@ from components.secrets import AirflowSecrets, AirflowSecretsArgs
 from components.settings import SettingsError, load_settings, oversubscription
 from components.settings.autoscaling import PARALLELISM_VARIABLE, parallelism_cap, stack_parallelism
 from components.tls_issuer import TlsIssuer, TlsIssuerArgs
-from components.worker_autoscaler import WorkerAutoscaler, WorkerAutoscalerArgs, leave_worker_replicas_to_keda
+from components.worker_autoscaler import WorkerAutoscaler, WorkerAutoscalerArgs, worker_replicas_owner
 from components.worker_logs import WorkerLogs, WorkerLogsArgs, pod_security_enforce_level
 
 try:
@@ -185,8 +185,8 @@ airflow = AirflowCore(
         worker_storage=worker_logs.storage,
         overrides=airflow_environment,
     ),
-    # With autoscaling the worker count is KEDA's once the StatefulSet exists: the stack stops setting it.
-    pulumi.ResourceOptions(transformations=[leave_worker_replicas_to_keda]) if autoscaling.enabled else None,
+    # With autoscaling the worker count is KEDA's once the StatefulSet exists; without, the stack's.
+    pulumi.ResourceOptions(transformations=[worker_replicas_owner(autoscaling.enabled)]),
 )
 
 autoscaler_namespace = None

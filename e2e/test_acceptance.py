@@ -17,7 +17,7 @@ from cluster import eventually
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from rendering import WORKLOAD_KINDS, RenderedObject, creation_order, render
-from stack_config import CONFIG, EXPECTED_KINDS, NAMESPACE
+from stack_config import AUTOSCALING, AUTOSCALING_KINDS, CONFIG, EXPECTED_KINDS, NAMESPACE
 
 # The field manager the objects are applied under; any name works, there being no other manager of these fields.
 FIELD_MANAGER = "airflow-e2e-acceptance"
@@ -48,7 +48,12 @@ def renders() -> dict[int, list[RenderedObject]]:
 
 @pytest.fixture(scope="module")
 def order(renders) -> list[RenderedObject]:
-    return creation_order(renders[WORKERS])
+    """The e2e stack's objects and, applied with them, those KEDA autoscaling adds (its Secret, TriggerAuthentication
+    and ScaledObject); the worker count changes below stay the stack's own, as without autoscaling."""
+    base = renders[WORKERS]
+    known = {o.urn for o in base}
+    (autoscaled,) = render([{**CONFIG, **AUTOSCALING}])
+    return creation_order(base + [o for o in autoscaled if o.urn not in known])
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +101,7 @@ def live(objects: kube.Objects, o: RenderedObject) -> dict | None:
 
 
 def test_should_render_every_kind_the_program_always_creates(order, figures):
-    missing = EXPECTED_KINDS - {o.kind for o in order}
+    missing = (EXPECTED_KINDS | AUTOSCALING_KINDS) - {o.kind for o in order}
     assert not missing, f"the rendered program has no object of kind {sorted(missing)}"
     kinds = sorted({o.kind for o in order})
     figures.append(f"acceptance: {len(order)} objects rendered, of {len(kinds)} kinds: {', '.join(kinds)}")

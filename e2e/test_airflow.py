@@ -16,7 +16,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from layout import ENGINE_FIGURES, REPO, VENV
 from pulumi_cli import Pulumi, stage_project
-from stack_config import CONFIG, DOMAIN, EXPECTED_KINDS, NAMESPACE
+from stack_config import AUTOSCALING, CONFIG, DOMAIN, EXPECTED_KINDS, NAMESPACE
 
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
 # The step ops the engine itself does not count as changes (--expect-no-changes): a read is the
@@ -328,6 +328,46 @@ def test_a_fernet_key_rotation_through_the_cli_rolls_the_pods_and_refuses_mistak
     stack.run("config", "set", "--secret", "fernetKey", new)
     stack.up()
     assert secret_value(objects, "airflow-secrets", "fernet-key") == new
+    stack.run("preview", "--expect-no-changes")
+
+
+def scale_as_keda_does(api, statefulset: str, replicas: int) -> None:
+    """What the HPA that KEDA manages does: the scale subresource, under the controller manager's field manager."""
+    apps = client.AppsV1Api(api)
+    scale = apps.read_namespaced_stateful_set_scale(statefulset, NAMESPACE)
+    scale.spec.replicas = replicas
+    apps.replace_namespaced_stateful_set_scale(statefulset, NAMESPACE, scale, field_manager="kube-controller-manager")
+
+
+def test_keda_owns_the_worker_count_once_autoscaling_is_on(stack, api, objects):
+    """docs/autoscaling.md: with workerAutoscaling the stack creates KEDA's objects and stops setting the worker count
+    once the StatefulSet exists; a count KEDA sets survives a `pulumi up` that changes the StatefulSet, and no preview
+    shows it as a change. Turned off, `pulumi up --refresh` gives the count back to workerReplicas."""
+    stack.set_config(AUTOSCALING)
+    stack.up()
+    name = worker_statefulset(objects)["metadata"]["name"]
+    scaled = objects.get("keda.sh/v1alpha1", "ScaledObject", "airflow-worker", NAMESPACE)
+    assert scaled["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "StatefulSet", "name": name}
+    assert scaled["spec"]["maxReplicaCount"] == AUTOSCALING["workerMaxReplicas"]
+    auth = objects.get("keda.sh/v1alpha1", "TriggerAuthentication", "airflow-worker-autoscaler", NAMESPACE)
+    assert auth["spec"]["secretTargetRef"] == [
+        {"parameter": "connection", "name": "airflow-worker-autoscaler", "key": "connection"}]
+    password = secret_value(objects, "airflow-postgresql", "password")
+    assert f"password='{password}'" in secret_value(objects, "airflow-worker-autoscaler", "connection")
+
+    scale_as_keda_does(api, name, 3)
+    stack.run("preview", "--expect-no-changes")
+    stack.set_config({"workerTerminationGracePeriod": 601})
+    stack.up()
+    worker = worker_statefulset(objects)
+    assert worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 601
+    assert worker["spec"]["replicas"] == 3, "pulumi up took the worker count back from KEDA"
+    stack.run("preview", "--expect-no-changes")
+
+    stack.set_config({"workerAutoscaling": False, "workerTerminationGracePeriod": 600})
+    stack.run("up", "--yes", "--skip-preview", "--refresh")
+    assert objects.get("keda.sh/v1alpha1", "ScaledObject", "airflow-worker", NAMESPACE) is None
+    assert worker_statefulset(objects)["spec"]["replicas"] == CONFIG["workerReplicas"]
     stack.run("preview", "--expect-no-changes")
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+import pulumi_kubernetes as k8s
 import pytest
 
 from components import kube
 from components.database_url import DatabaseConnection
-from components.worker_autoscaler import leave_worker_replicas_to_keda, scaler_connection
+from components.worker_autoscaler import scaler_connection, worker_replicas_owner
 from tests.conftest import Run, config_of, settings_problems, shared
 from tests.test_customisation import airflow_containers, env_of
 from tests.test_network_policies import STRANGER, Endpoint, allows, cluster_of
@@ -173,34 +174,49 @@ def test_should_create_nothing_of_it_when_off(default_run: Capture) -> None:
     assert [r.name for r in default_run.registrations if r.name.startswith("worker-autoscaler")] == []
 
 
-# --- the worker count is KEDA's ----------------------------------------------------------------------------------------
+# --- who sets the worker count ----------------------------------------------------------------------------------------
 
 
-def transformed(kind_type: str, component: str) -> pulumi.ResourceTransformationResult | None:
-    metadata = kube.object_meta("airflow-worker", "airflow", component)
+def transformed(kind_type: str, component: str, autoscaled: bool) -> pulumi.ResourceTransformationResult | None:
+    metadata = kube.object_meta("airflow-worker", "airflow", component, annotations={"team": "data"})
     args = pulumi.ResourceTransformationArgs(
         resource=None,  # type: ignore[arg-type]
         type_=kind_type,
         name="airflow-worker",
         props={"metadata": metadata, "spec": {"replicas": 1}},
-        opts=pulumi.ResourceOptions(ignore_changes=["metadata.annotations"]),
+        opts=pulumi.ResourceOptions(ignore_changes=["metadata.labels"]),
     )
-    return leave_worker_replicas_to_keda(args)
+    result: pulumi.ResourceTransformationResult | None = worker_replicas_owner(autoscaled)(args)
+    return result
 
 
-def test_should_leave_the_worker_statefulsets_replicas_to_keda_after_creating_it() -> None:
-    result = transformed("kubernetes:apps/v1:StatefulSet", "worker")
+@pytest.mark.parametrize(("autoscaled", "ignored"), [(True, ["metadata.labels", "spec.replicas"]), (False, ["metadata.labels"])])
+def test_should_leave_the_worker_count_to_keda_or_force_the_stacks_own(autoscaled: bool, ignored: list[str]) -> None:
+    result = transformed("kubernetes:apps/v1:StatefulSet", "worker", autoscaled)
     assert result is not None
-    assert result.opts.ignore_changes == ["metadata.annotations", "spec.replicas"]
+    assert result.opts.ignore_changes == ignored
     assert result.props["spec"] == {"replicas": 1}, "the first count is still set"
+    metadata = result.props["metadata"]
+    assert isinstance(metadata, k8s.meta.v1.ObjectMetaArgs)
+    assert metadata.annotations == {"team": "data", "pulumi.com/patchForce": "true"}
 
 
 @pytest.mark.parametrize(
     ("kind_type", "component"),
     [("kubernetes:apps/v1:StatefulSet", "postgresql"), ("kubernetes:apps/v1:Deployment", "worker")],
 )
-def test_should_leave_every_other_workload_alone(kind_type: str, component: str) -> None:
-    assert transformed(kind_type, component) is None
+@pytest.mark.parametrize("autoscaled", [True, False])
+def test_should_leave_every_other_workload_alone(kind_type: str, component: str, autoscaled: bool) -> None:
+    assert transformed(kind_type, component, autoscaled) is None
+
+
+def test_should_force_only_the_worker_statefulset(default_run: Capture) -> None:
+    forced = [
+        o["metadata"]["name"]
+        for o in (r.plain_inputs for r in default_run.kubernetes_objects())
+        if (o["metadata"].get("annotations") or {}).get("pulumi.com/patchForce") == "true"
+    ]
+    assert forced == ["airflow-worker"]
 
 
 # --- the database admits KEDA --------------------------------------------------------------------------------------------
