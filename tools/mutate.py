@@ -54,7 +54,8 @@ BACKING_SERVICES = ("test_backing_services.py", "test_connection_pool.py", "test
 SETTINGS_MESSAGES = (
     "test_airflow.py", "test_connection_pool.py", "test_customisation.py", "test_database_backup.py",
     "test_disruption_budgets.py", "test_git_sync.py", "test_ingress.py", "test_ingress_controller.py",
-    "test_metadata_cleanup.py", "test_network_policies.py", "test_secrets.py", "test_tls_issuer.py", "test_worker_logs.py",
+    "test_metadata_cleanup.py", "test_metrics_exporter.py", "test_network_policies.py", "test_secrets.py",
+    "test_tls_issuer.py", "test_worker_logs.py",
 )  # fmt: skip
 EXTRA_JUDGES: dict[str, tuple[str, ...]] = {
     "airflow": ("test_airflow_pods.py", "test_disruption_budgets.py"),
@@ -67,9 +68,12 @@ EXTRA_JUDGES: dict[str, tuple[str, ...]] = {
     "redis": ("test_backing_services.py",),
     "tls_issuer": ("test_schemas.py",),
     "worker_logs": ("test_pod_security.py",),
-    "network_policies": ("test_worker_autoscaler.py",),
+    "network_policies": ("test_worker_autoscaler.py", "test_metrics_exporter.py"),
+    "ingress_controller": ("test_metrics_exporter.py",),
     "worker_autoscaler": ("test_schemas.py",),
     "settings.autoscaling": ("test_worker_autoscaler.py",),
+    "settings.customisation": ("test_metrics_exporter.py",),
+    "settings.metrics": ("test_metrics_exporter.py",),
     "settings.database": (*BACKING_SERVICES, "test_metadata_cleanup.py", "test_worker_autoscaler.py"),
     "settings.edge": ("test_ingress.py", "test_ingress_controller.py", "test_tls_issuer.py"),
     "settings.git_repository": ("test_git_sync.py",),
