@@ -17,8 +17,13 @@ CONFIG = {
     "issuerKind": "self-signed",
     "domain": DOMAIN,
     "workerReplicas": 1,
-    # Every optional workload on, so both tiers apply it: the pool (the backups and clean-up are on by default).
+    # Every optional workload on, so both tiers apply it: the pool (the backups and clean-up are on by default), the
+    # metrics exporter with its ServiceMonitor (the Prometheus Operator's CRD, which the harness installs) and the
+    # dashboard.
     "pgbouncerEnabled": True,
+    "metricsEnabled": True,
+    "metricsServiceMonitor": True,
+    "metricsGrafanaDashboard": True,
     # Structured keys, which the real CLI checks against Pulumi.yaml's object and array types and hands the program as
     # JSON: they reach every pod template, which both tiers compare with what the API server stored.
     "airflowConfig": {"core": {"parallelism": 32}},
@@ -33,5 +38,5 @@ AUTOSCALING = {"workerAutoscaling": True, "kedaMode": "existing", "workerMaxRepl
 # The kinds the program creates with this configuration: a test that finds none of one
 # would otherwise pass on an empty stack.
 EXPECTED_KINDS = {"Namespace", "Secret", "Service", "Deployment", "StatefulSet", "Job", "Ingress", "ClusterIssuer",
-                  "PodDisruptionBudget", "CronJob"}
+                  "PodDisruptionBudget", "CronJob", "ConfigMap", "ServiceMonitor"}
 AUTOSCALING_KINDS = {"ScaledObject", "TriggerAuthentication"}
