@@ -179,7 +179,7 @@ def test_should_validate_cert_manager_objects_against_their_crd(damage: Any, exp
 
 @pytest.fixture(scope="module")
 def autoscaled() -> Capture:
-    (render,) = [r for r in RENDERS if r.name == "worker-autoscaling"]
+    (render,) = [r for r in RENDERS if r.name == "operated"]
     return render.run()
 
 

@@ -19,8 +19,9 @@ from components.database_url import DatabaseConnection
 from components.worker_autoscaler import scaler_connection, worker_replicas_owner
 from tests.conftest import Run, config_of, settings_problems, shared
 from tests.test_customisation import airflow_containers, env_of
-from tests.test_network_policies import STRANGER, Endpoint, allows, cluster_of
+from tests.test_network_policies import PORTS, STRANGER, Endpoint, allows, cluster_of
 from tools.harness import Capture, is_secret, reveal, run_program
+from tools.validate import FEATURE_RENDERS
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 SCALED_OBJECT = "kubernetes:keda.sh/v1alpha1:ScaledObject"
@@ -322,3 +323,42 @@ def test_should_refuse_a_database_url_whose_files_kedas_pod_lacks() -> None:
         "(airflow:workerAutoscaling) do not have: remove it (sslmode=require still encrypts), or turn those off"
     ]
 
+
+
+# --- everything on at once ------------------------------------------------------------------------------------------------
+
+PROMETHEUS = Endpoint("prometheus", "monitoring", {"app.kubernetes.io/name": "prometheus"})
+AIRFLOW_STATSD_CLIENTS = ("api-server", "dag-processor", "metadata-cleanup", "migrations", "scheduler", "triggerer", "worker")
+
+
+def test_should_open_exactly_the_flows_of_autoscaling_metrics_and_pgbouncer_together() -> None:
+    (render,) = [r for r in FEATURE_RENDERS if r.name == "operated"]
+    cluster = cluster_of(render.run())
+    pods = cluster.pods
+    ports = {"TCP": (*PORTS, 6543, 9102, 9125), "UDP": (53, 9102, 9125)}
+    policies = cluster.policies
+    tcp, udp = (
+        {(s, t, p) for s in pods for t in pods for p in ports[protocol] if allows(policies, pods[s], pods[t], p, protocol)}
+        for protocol in ("TCP", "UDP")
+    )
+    pooled = ("api-server", "dag-processor", "metadata-cleanup", "migrations", "scheduler", "triggerer", "worker")
+    assert tcp == {
+        ("scheduler", "api-server", 8080),
+        ("dag-processor", "api-server", 8080),
+        ("triggerer", "api-server", 8080),
+        ("worker", "api-server", 8080),
+        ("api-server", "worker", 8793),
+        ("api-server", "triggerer", 8794),
+        ("scheduler", "redis", 6379),
+        ("worker", "redis", 6379),
+        *((client, "pgbouncer", 6543) for client in pooled),
+        ("pgbouncer", "postgresql", 5432),
+        ("database-backup", "postgresql", 5432),
+    }
+    assert udp == {(client, "statsd-exporter", 9125) for client in AIRFLOW_STATSD_CLIENTS}
+    # From other namespaces: KEDA to the database, the scraper to the exporter's metrics, nobody else.
+    assert allows(cluster.policies, KEDA_OPERATOR, pods["postgresql"], 5432)
+    assert allows(cluster.policies, PROMETHEUS, pods["statsd-exporter"], 9102)
+    assert not allows(cluster.policies, PROMETHEUS, pods["postgresql"], 5432)
+    assert not allows(cluster.policies, KEDA_OPERATOR, pods["statsd-exporter"], 9102)
+    assert not allows(cluster.policies, STRANGER, pods["statsd-exporter"], 9125, "UDP")

@@ -81,10 +81,21 @@ FEATURE_RENDERS = (
         secrets={"externalDatabaseUrl": "postgresql://airflow:secret@db.acme-corp.io:5432/airflow?sslmode=require"},
         checkov=True,
     ),
-    # To zero and back, behind PgBouncer: the scaler still reaches the database itself.
+    # Everything an operator turns on together: workers scaled to zero and back, behind PgBouncer (the scaler still
+    # reaches the database itself), metrics with both ServiceMonitors and the dashboard, DAGs from git.
     Render(
-        "worker-autoscaling",
-        values={"workerAutoscaling": "true", "workerReplicas": "0", "workerMaxReplicas": "8", "pgbouncerEnabled": "true"},
+        "operated",
+        values={
+            "workerAutoscaling": "true",
+            "workerReplicas": "0",
+            "workerMaxReplicas": "8",
+            "pgbouncerEnabled": "true",
+            "metricsEnabled": "true",
+            "metricsServiceMonitor": "true",
+            "metricsGrafanaDashboard": "true",
+            "ingressMetrics": "true",
+            "gitSyncRepository": "https://git.acme-corp.io/data/dags.git",
+        },
         checkov=True,
     ),
     # The exporter with everything around it: ServiceMonitors (its own and the chart's), the dashboard, the
