@@ -382,7 +382,7 @@ def test_should_let_workers_finish_tasks_on_shutdown(default_run: Capture) -> No
     assert pod_spec(default_run, "StatefulSet", "airflow-worker")["terminationGracePeriodSeconds"] == 600
 
 
-@pytest.mark.parametrize(("grace", "safe_to_evict", "annotation"), [(3600, True, "true"), (30, False, "false")])
+@pytest.mark.parametrize(("grace", "safe_to_evict", "annotation"), [(86400, True, "true"), (30, False, "false")])
 def test_should_take_the_workers_grace_period_and_eviction_from_settings(
     run: Run, grace: int, safe_to_evict: bool, annotation: str
 ) -> None:
@@ -411,6 +411,11 @@ def test_should_let_a_cluster_autoscaler_evict_workers_by_default(default_run: C
             "workerTerminationGracePeriod",
             "10",
             "airflow:workerTerminationGracePeriod = '10': must be a whole number from 30 to 86400",
+        ),
+        (
+            "workerTerminationGracePeriod",
+            "86401",
+            "airflow:workerTerminationGracePeriod = '86401': must be a whole number from 30 to 86400",
         ),
         ("workerSafeToEvict", "maybe", "airflow:workerSafeToEvict = 'maybe': must be true or false"),
     ],

@@ -8,6 +8,7 @@ clean (e2e/test_airflow.py).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pulumi
@@ -16,6 +17,8 @@ import pytest
 
 from components import kube
 from components.database_url import DatabaseConnection
+from components.settings import ConfigReader, EnvEntry, InstallMode, read_settings
+from components.settings.autoscaling import WorkerAutoscalingSettings, parallelism_cap
 from components.worker_autoscaler import scaler_connection, worker_replicas_owner
 from tests.conftest import Run, config_of, settings_problems, shared
 from tests.test_customisation import airflow_containers, env_of
@@ -34,6 +37,10 @@ LABELS = {
     "app.kubernetes.io/component": "worker-autoscaler",
     "app.kubernetes.io/managed-by": "pulumi",
 }
+AUTOSCALING_SETTINGS = WorkerAutoscalingSettings(
+    enabled=True, keda_mode=InstallMode.INSTALL, keda_namespace="keda", max_replicas=10, polling_interval=10,
+    cooldown_period=300,
+)
 RESTRICTED = {"capabilities": {"drop": ["ALL"]}, "allowPrivilegeEscalation": False, "seccompProfile": {"type": "RuntimeDefault"}}
 
 
@@ -113,6 +120,33 @@ def test_should_give_keda_the_database_login_only_by_reference(autoscaled: Captu
     }
     assert is_secret(secret), "the connection must stay a Pulumi secret"
     assert generated not in str(scaled_object(autoscaled)) + str(authentication)
+
+
+def test_should_register_the_autoscaler_as_one_component_owning_its_objects(autoscaled: Capture) -> None:
+    by_urn = {r.urn: r.name for r in autoscaled.registrations}
+    owned = {r.name: (r.type, by_urn.get(r.parent)) for r in autoscaled.registrations if r.name.startswith("worker-autoscaler")}
+    assert owned == {
+        "worker-autoscaler": ("airflow:index:WorkerAutoscaler", None),
+        "worker-autoscaler-namespace": ("kubernetes:core/v1:Namespace", "worker-autoscaler"),
+        "worker-autoscaler-keda": (HELM_RELEASE, "worker-autoscaler"),
+        "worker-autoscaler-connection": ("kubernetes:core/v1:Secret", "worker-autoscaler"),
+        "worker-autoscaler-authentication": (TRIGGER_AUTHENTICATION, "worker-autoscaler"),
+        "worker-autoscaler-scaled-object": (SCALED_OBJECT, "worker-autoscaler"),
+    }
+    secret = autoscaled.object("Secret", "airflow-worker-autoscaler")
+    assert {key: value for key, value in secret.items() if key != "stringData"} == {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "airflow-worker-autoscaler", "namespace": "airflow", "labels": LABELS},
+        "type": "Opaque",
+    }
+    assert autoscaled.object("Namespace", "keda")["metadata"]["labels"] == {
+        **LABELS,
+        "pod-security.kubernetes.io/enforce": "restricted",
+        "pod-security.kubernetes.io/enforce-version": "latest",
+        "pod-security.kubernetes.io/audit": "restricted",
+        "pod-security.kubernetes.io/warn": "restricted",
+    }
 
 
 def test_should_quote_every_value_so_any_password_is_taken_whole() -> None:
@@ -226,6 +260,7 @@ def test_should_force_only_the_worker_statefulset(default_run: Capture) -> None:
 def test_should_let_kedas_namespace_reach_the_in_cluster_database_only(autoscaled: Capture) -> None:
     cluster = cluster_of(autoscaled)
     assert allows(cluster.policies, KEDA_OPERATOR, cluster.pod("postgresql"), 5432)
+    assert not allows(cluster.policies, KEDA_OPERATOR, cluster.pod("postgresql"), 22), "the database's port only"
     assert not allows(cluster.policies, KEDA_OPERATOR, cluster.pod("redis"), 6379)
     assert not allows(cluster.policies, KEDA_OPERATOR, cluster.pod("api-server"), 8080)
     assert not allows(cluster.policies, STRANGER, cluster.pod("postgresql"), 5432)
@@ -267,6 +302,37 @@ def test_should_let_the_scheduler_queue_enough_tasks_for_every_worker_keda_may_s
     run: Run, values: dict[str, Any], expected: set[str]
 ) -> None:
     assert parallelism_of(run(**values)) == expected
+
+
+@pytest.mark.parametrize(
+    ("values", "schedulers", "expected"),
+    [
+        # The team's 64 per scheduler: 10 workers of 16 need 160 slots, 64 keep 4 busy; two schedulers 128, 8 busy.
+        ({"max_replicas": 10}, 1, "workerMaxReplicas (10) x workerConcurrency (16) = 160 task slots, but 1 scheduler(s) "
+         "x core.parallelism (64) run at most 64 tasks at once, so at most 4 workers are ever busy"),
+        ({"max_replicas": 10}, 2, "workerMaxReplicas (10) x workerConcurrency (16) = 160 task slots, but 2 scheduler(s) "
+         "x core.parallelism (64) run at most 128 tasks at once, so at most 8 workers are ever busy"),
+        # Exactly enough, and more than enough.
+        ({"max_replicas": 4}, 1, None),
+        ({"max_replicas": 3}, 1, None),
+        ({"max_replicas": 10, "enabled": False}, 1, None),
+    ],
+)
+def test_should_warn_when_the_teams_parallelism_leaves_workers_idle(
+    values: dict[str, Any], schedulers: int, expected: str | None
+) -> None:
+    autoscaling = replace(AUTOSCALING_SETTINGS, **values)
+    config = (EnvEntry("AIRFLOW__CORE__PARALLELISM", "64"),)
+    assert parallelism_cap(autoscaling, 16, schedulers, config) == expected
+
+
+@pytest.mark.parametrize("given", ["0", "lots"])
+def test_should_not_warn_for_an_unlimited_or_unreadable_parallelism(given: str) -> None:
+    assert parallelism_cap(AUTOSCALING_SETTINGS, 16, 1, (EnvEntry("AIRFLOW__CORE__PARALLELISM", given),)) is None
+
+
+def test_should_leave_the_warning_to_the_stacks_own_parallelism_when_the_team_sets_none() -> None:
+    assert parallelism_cap(AUTOSCALING_SETTINGS, 16, 1, ()) is None
 
 
 # --- settings -----------------------------------------------------------------------------------------------------------
@@ -312,6 +378,17 @@ def test_should_let_the_scheduler_queue_enough_tasks_for_every_worker_keda_may_s
 )
 def test_should_refuse_autoscaling_settings_that_cannot_work(values: dict[str, Any], expected: str) -> None:
     assert [p for p in settings_problems(config_of(**values)) if expected.split(" = ")[0] in p] == [expected]
+
+
+def test_should_leave_the_database_urls_files_to_airflow_when_no_other_client_reads_it() -> None:
+    url = "postgresql://airflow:pw@db.acme-corp.io:5432/airflow?sslmode=verify-full&sslrootcert=/etc/ssl/ca.pem"
+    reader = ConfigReader(raw=config_of(externalDatabaseUrl=url).get, is_secret=lambda key: key == "airflow:externalDatabaseUrl")
+    settings = read_settings(reader, "test")
+    assert (settings.postgres.external_port, settings.database_backup.enabled, settings.worker_autoscaling.enabled) == (
+        5432,
+        False,
+        False,
+    )
 
 
 def test_should_refuse_a_database_url_whose_files_kedas_pod_lacks() -> None:

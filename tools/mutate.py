@@ -72,6 +72,8 @@ EXTRA_JUDGES: dict[str, tuple[str, ...]] = {
     "ingress_controller": ("test_metrics_exporter.py",),
     "worker_autoscaler": ("test_schemas.py",),
     "settings.autoscaling": ("test_worker_autoscaler.py",),
+    # The whole's own checks across areas: each is tested beside the feature it guards.
+    "settings.core": ("test_airflow.py", "test_customisation.py", "test_worker_autoscaler.py", *BACKING_SERVICES),
     "settings.customisation": ("test_metrics_exporter.py",),
     "settings.metrics": ("test_metrics_exporter.py",),
     "settings.database": (*BACKING_SERVICES, "test_metadata_cleanup.py", "test_worker_autoscaler.py"),
