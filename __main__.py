@@ -6,8 +6,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kube
-from components.airflow import IMAGE_DAGS, AirflowCore, AirflowCoreArgs, AirflowSecretValues
+from components.airflow import IMAGE_DAGS, WORKER_COMPONENT, AirflowCore, AirflowCoreArgs, AirflowSecretValues
 from components.airflow_overrides import AirflowOverrides, AirflowOverridesArgs
+from components.api_server_autoscaler import ApiServerAutoscaler, ApiServerAutoscalerArgs
 from components.connection_pool import ConnectionPool, ConnectionPoolArgs
 from components.database_backup import DatabaseBackup, DatabaseBackupArgs
 from components.disruption_budgets import DisruptionBudgets, DisruptionBudgetsArgs
@@ -24,7 +25,7 @@ from components.secrets import AirflowSecrets, AirflowSecretsArgs
 from components.settings import SettingsError, load_settings, oversubscription
 from components.settings.autoscaling import PARALLELISM_VARIABLE, parallelism_cap, stack_parallelism
 from components.tls_issuer import TlsIssuer, TlsIssuerArgs
-from components.worker_autoscaler import WorkerAutoscaler, WorkerAutoscalerArgs, worker_replicas_owner
+from components.worker_autoscaler import WorkerAutoscaler, WorkerAutoscalerArgs
 from components.worker_logs import WorkerLogs, WorkerLogsArgs, pod_security_enforce_level
 
 try:
@@ -185,8 +186,13 @@ airflow = AirflowCore(
         worker_storage=worker_logs.storage,
         overrides=airflow_environment,
     ),
-    # With autoscaling the worker count is KEDA's once the StatefulSet exists; without, the stack's.
-    pulumi.ResourceOptions(transformations=[worker_replicas_owner(autoscaling.enabled)]),
+    # With autoscaling a count is the autoscaler's once its workload exists; without, the stack's.
+    pulumi.ResourceOptions(
+        transformations=[
+            kube.replica_count_owner(kube.STATEFULSET, WORKER_COMPONENT, autoscaling.enabled),
+            kube.replica_count_owner(kube.DEPLOYMENT, "api-server", settings.api_server_autoscaling.enabled),
+        ]
+    ),
 )
 
 autoscaler_namespace = None
@@ -204,6 +210,16 @@ if autoscaling.enabled:
         ),
     )
     autoscaler_namespace = autoscaling.keda_namespace
+if settings.api_server_autoscaling.enabled:
+    ApiServerAutoscaler(
+        "api-server-autoscaler",
+        ApiServerAutoscalerArgs(
+            namespace=namespace_name,
+            deployment=airflow.api_server_deployment_name,
+            min_replicas=settings.api_server.replicas,
+            settings=settings.api_server_autoscaling,
+        ),
+    )
 
 # Pods beside the Airflow processes that reach the metadata database, by Airflow's URL or directly (NetworkPolicies).
 database_clients: list[str] = []

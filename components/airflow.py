@@ -195,7 +195,9 @@ class AirflowCore(pulumi.ComponentResource):
     api_service_port: int
     """Port of that Service."""
     worker_statefulset_name: pulumi.Output[str]
-    """Name of the Celery worker StatefulSet (the autoscaler's target)."""
+    """Name of the Celery worker StatefulSet (KEDA's target)."""
+    api_server_deployment_name: pulumi.Output[str]
+    """Name of the api-server Deployment (the HPA's target)."""
     components: list[str]
     """The component label of each Airflow workload's pods (for the disruption budgets)."""
     process_env: list[k8s.core.v1.EnvVarArgs]
@@ -299,14 +301,14 @@ class AirflowCore(pulumi.ComponentResource):
                 env=[k8s.core.v1.EnvVarArgs(name="AIRFLOW__CORE__HOSTNAME_CALLABLE", value=TRIGGERER_HOSTNAME_CALLABLE)],
             ),
         ]
-        for process in processes:
-            self._deployment(process)
+        deployments = {process.component: self._deployment(process) for process in processes}
         self._workers(settings)
 
         self.components = [process.component for process in processes] + [WORKER_COMPONENT]
         self.process_env = self._common_env()
         self.process_env_from = args.overrides.env_from
         self.api_service_name = api_service.metadata.name
+        self.api_server_deployment_name = deployments["api-server"].metadata.name
         self.api_service_port = API_PORT
         # pragma: no mutate block - equivalent: nothing reads a component's registered outputs back
         self.register_outputs(
@@ -314,6 +316,7 @@ class AirflowCore(pulumi.ComponentResource):
                 "api_service_name": self.api_service_name,
                 "api_service_port": self.api_service_port,
                 "worker_statefulset_name": self.worker_statefulset_name,
+                "api_server_deployment_name": self.api_server_deployment_name,
             }
         )
 
@@ -493,7 +496,7 @@ class AirflowCore(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _deployment(self, process: Process) -> None:
+    def _deployment(self, process: Process) -> k8s.apps.v1.Deployment:
         addons = self._pod_addons(process.parses_dags, with_logs=True)
         webserver_config = self._args.overrides.webserver_config_secret
         if process.component == "api-server" and webserver_config is not None:
@@ -511,7 +514,7 @@ class AirflowCore(pulumi.ComponentResource):
             readiness=process.readiness,
             startup=process.startup,
         )
-        k8s.apps.v1.Deployment(
+        return k8s.apps.v1.Deployment(
             f"{self._name}-{process.component}",
             metadata=kube.object_meta(
                 f"airflow-{process.component}",

@@ -20,6 +20,7 @@ import pulumi_kubernetes as k8s
 from components.settings import Resources
 
 PART_OF = "airflow"
+COMPONENT_LABEL = "app.kubernetes.io/component"
 
 
 def labels(component: str) -> dict[str, str]:
@@ -28,7 +29,7 @@ def labels(component: str) -> dict[str, str]:
 
 
 def selector_labels(component: str) -> dict[str, str]:
-    return {"app.kubernetes.io/name": PART_OF, "app.kubernetes.io/component": component}
+    return {"app.kubernetes.io/name": PART_OF, COMPONENT_LABEL: component}
 
 
 def object_meta(
@@ -282,3 +283,37 @@ def skip_await_transformation(args: pulumi.ResourceTransformationArgs) -> pulumi
         props = {**args.props, "metadata": k8s.meta.v1.ObjectMetaArgs(annotations=SKIP_AWAIT)}
         return pulumi.ResourceTransformationResult(props, args.opts)
     return pulumi.ResourceTransformationResult(args.props, args.opts)
+
+
+# The Kubernetes provider's annotation that makes a server-side apply take over fields another manager owns.
+PATCH_FORCE = {"pulumi.com/patchForce": "true"}
+STATEFULSET = "kubernetes:apps/v1:StatefulSet"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+
+
+def replica_count_owner(workload_type: str, component: str, autoscaled: bool) -> pulumi.ResourceTransformation:
+    """For AirflowCore's options: who sets the replica count of one workload (by Pulumi type and component label)
+    after its creation: the worker StatefulSet's (KEDA), the api-server Deployment's (an HPA).
+
+    Autoscaled, the autoscaler (KEDA's or the HPA): the count is left out of every later update, so `pulumi up` never
+    resets the count it chose and no preview shows that as a change. Not autoscaled, the stack: the update forces
+    its count past the field ownership that an autoscaler took through the scale subresource, which a plain
+    server-side apply refuses as a conflict once autoscaling is turned off (the real API server does,
+    e2e/test_airflow.py)."""
+
+    def transformation(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+        if args.type_ != workload_type:
+            return None
+        metadata = args.props.get("metadata")
+        if not isinstance(metadata, k8s.meta.v1.ObjectMetaArgs):
+            return None
+        labels = metadata.labels
+        if not isinstance(labels, dict) or labels.get(COMPONENT_LABEL) != component:
+            return None
+        metadata.annotations = {**(metadata.annotations or {}), **PATCH_FORCE}  # type: ignore[dict-item]
+        if not autoscaled:
+            return pulumi.ResourceTransformationResult(args.props, args.opts)
+        ignored = pulumi.ResourceOptions(ignore_changes=["spec.replicas"])
+        return pulumi.ResourceTransformationResult(args.props, pulumi.ResourceOptions.merge(args.opts, ignored))
+
+    return transformation

@@ -18,7 +18,7 @@ carry across server connections, and one connection polled every few seconds nee
 none of Airflow's Secrets holds the login in a form the scaler's client (pgx) reads (they hold SQLAlchemy's URL); this
 one is built from the same Pulumi secret, so a changed password reaches it on the same `pulumi up`.
 
-It leaves out the StatefulSet (AirflowCore's: `worker_replicas_owner` decides whether the stack or KEDA sets its
+It leaves out the StatefulSet (AirflowCore's: `kube.replica_count_owner` decides whether the stack or KEDA sets its
 replica count once created), the NetworkPolicy rule that admits KEDA's namespace to the database (NetworkPolicies),
 and the log claims of removed workers (kept by WorkerLogs' retention policy).
 """
@@ -31,7 +31,6 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kube
-from components.airflow import WORKER_COMPONENT
 from components.database_url import DatabaseConnection, parse_database_url
 from components.settings import InstallMode
 from components.settings.autoscaling import WorkerAutoscalingSettings
@@ -45,9 +44,6 @@ CHART_VERSION = "2.21.0"
 CHART_REPOSITORY = "https://kedacore.github.io/charts"
 RELEASE_NAME = "keda"
 API_VERSION = "keda.sh/v1alpha1"
-STATEFULSET = "kubernetes:apps/v1:StatefulSet"
-# The Kubernetes provider's annotation that makes a server-side apply take over fields another manager owns.
-PATCH_FORCE = {"pulumi.com/patchForce": "true"}
 CONNECTION_KEY = "connection"
 # Queued: handed to Celery, waiting for a worker slot. Running: holding one. Neither `scheduled` (the scheduler has not
 # sent it yet: core.parallelism or a pool holds it) nor `deferred` (the triggerer holds it) needs a worker.
@@ -110,32 +106,6 @@ def keda_values(watch_namespace: pulumi.Input[str]) -> dict[str, object]:
             "webhooks": {**restricted, "readOnlyRootFilesystem": True},
         },
     }
-
-
-def worker_replicas_owner(autoscaled: bool) -> pulumi.ResourceTransformation:
-    """For AirflowCore's options: who sets the worker StatefulSet's replica count after its creation.
-
-    Autoscaled, KEDA: the count is left out of every later update, so `pulumi up` never resets the count KEDA chose
-    and no preview shows it as a change. Not autoscaled, the stack: the update forces its count past the field
-    ownership that KEDA's HPA took through the scale subresource, which a plain server-side apply refuses as a
-    conflict once autoscaling is turned off (the real API server does, e2e/test_airflow.py)."""
-
-    def transformation(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
-        if args.type_ != STATEFULSET:
-            return None
-        metadata = args.props.get("metadata")
-        if not isinstance(metadata, k8s.meta.v1.ObjectMetaArgs):
-            return None
-        labels = metadata.labels
-        if not isinstance(labels, dict) or labels.get("app.kubernetes.io/component") != WORKER_COMPONENT:
-            return None
-        metadata.annotations = {**(metadata.annotations or {}), **PATCH_FORCE}  # type: ignore[dict-item]
-        if not autoscaled:
-            return pulumi.ResourceTransformationResult(args.props, args.opts)
-        ignored = pulumi.ResourceOptions(ignore_changes=["spec.replicas"])
-        return pulumi.ResourceTransformationResult(args.props, pulumi.ResourceOptions.merge(args.opts, ignored))
-
-    return transformation
 
 
 class WorkerAutoscaler(pulumi.ComponentResource):

@@ -31,12 +31,12 @@ CONFIG = {
     "podLabels": {"default": {"team": "data"}},
     "scheduling": {"worker": {"tolerations": [{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}]}},
 }
-# KEDA scaling the workers, with the KEDA the cluster already has (its CRDs, which the harness installs): the
-# acceptance tier applies its objects with the rest; the engine tier turns it on in a test of its own, after the
-# tests that change the worker count through the stack.
-AUTOSCALING = {"workerAutoscaling": True, "kedaMode": "existing", "workerMaxReplicas": 4}
+# KEDA scaling the workers, with the KEDA the cluster already has (its CRDs, which the harness installs), and an HPA
+# the api-server: the acceptance tier applies their objects with the rest; the engine tier turns them on in a test of
+# its own, after the tests that change the worker count through the stack.
+AUTOSCALING = {"workerAutoscaling": True, "kedaMode": "existing", "workerMaxReplicas": 4, "apiServerAutoscaling": True}
 # The kinds the program creates with this configuration: a test that finds none of one
 # would otherwise pass on an empty stack.
 EXPECTED_KINDS = {"Namespace", "Secret", "Service", "Deployment", "StatefulSet", "Job", "Ingress", "ClusterIssuer",
                   "PodDisruptionBudget", "CronJob", "ConfigMap", "ServiceMonitor"}
-AUTOSCALING_KINDS = {"ScaledObject", "TriggerAuthentication"}
+AUTOSCALING_KINDS = {"ScaledObject", "TriggerAuthentication", "HorizontalPodAutoscaler"}

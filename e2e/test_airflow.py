@@ -355,6 +355,9 @@ def test_keda_owns_the_worker_count_once_autoscaling_is_on(stack, api, objects):
     password = secret_value(objects, "airflow-postgresql", "password")
     assert f"password='{password}'" in secret_value(objects, "airflow-worker-autoscaler", "connection")
 
+    hpa = objects.get("autoscaling/v2", "HorizontalPodAutoscaler", "airflow-api-server", NAMESPACE)
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "airflow-api-server"}
+
     scale_as_keda_does(api, name, 3)
     stack.run("preview", "--expect-no-changes")
     stack.set_config({"workerTerminationGracePeriod": 601})
@@ -364,9 +367,10 @@ def test_keda_owns_the_worker_count_once_autoscaling_is_on(stack, api, objects):
     assert worker["spec"]["replicas"] == 3, "pulumi up took the worker count back from KEDA"
     stack.run("preview", "--expect-no-changes")
 
-    stack.set_config({"workerAutoscaling": False, "workerTerminationGracePeriod": 600})
+    stack.set_config({"workerAutoscaling": False, "apiServerAutoscaling": False, "workerTerminationGracePeriod": 600})
     stack.run("up", "--yes", "--skip-preview", "--refresh")
     assert objects.get("keda.sh/v1alpha1", "ScaledObject", "airflow-worker", NAMESPACE) is None
+    assert objects.get("autoscaling/v2", "HorizontalPodAutoscaler", "airflow-api-server", NAMESPACE) is None
     assert worker_statefulset(objects)["spec"]["replicas"] == CONFIG["workerReplicas"]
     stack.run("preview", "--expect-no-changes")
 

@@ -19,7 +19,7 @@ from components import kube
 from components.database_url import DatabaseConnection
 from components.settings import ConfigReader, EnvEntry, InstallMode, read_settings
 from components.settings.autoscaling import WorkerAutoscalingSettings, parallelism_cap
-from components.worker_autoscaler import scaler_connection, worker_replicas_owner
+from components.worker_autoscaler import scaler_connection
 from tests.conftest import Run, config_of, settings_problems, shared
 from tests.test_customisation import airflow_containers, env_of
 from tests.test_network_policies import PORTS, STRANGER, Endpoint, allows, cluster_of
@@ -221,7 +221,7 @@ def transformed(kind_type: str, component: str, autoscaled: bool) -> pulumi.Reso
         props={"metadata": metadata, "spec": {"replicas": 1}},
         opts=pulumi.ResourceOptions(ignore_changes=["metadata.labels"]),
     )
-    result: pulumi.ResourceTransformationResult | None = worker_replicas_owner(autoscaled)(args)
+    result: pulumi.ResourceTransformationResult | None = kube.replica_count_owner(kube.STATEFULSET, "worker", autoscaled)(args)
     return result
 
 
@@ -245,13 +245,13 @@ def test_should_leave_every_other_workload_alone(kind_type: str, component: str,
     assert transformed(kind_type, component, autoscaled) is None
 
 
-def test_should_force_only_the_worker_statefulset(default_run: Capture) -> None:
+def test_should_force_only_the_counts_an_autoscaler_may_have_owned(default_run: Capture) -> None:
     forced = [
         o["metadata"]["name"]
         for o in (r.plain_inputs for r in default_run.kubernetes_objects())
         if (o["metadata"].get("annotations") or {}).get("pulumi.com/patchForce") == "true"
     ]
-    assert forced == ["airflow-worker"]
+    assert sorted(forced) == ["airflow-api-server", "airflow-worker"]
 
 
 # --- the database admits KEDA --------------------------------------------------------------------------------------------

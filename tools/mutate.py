@@ -62,7 +62,10 @@ EXTRA_JUDGES: dict[str, tuple[str, ...]] = {
     "airflow_overrides": ("test_customisation.py",),
     "pod_customisation": ("test_customisation.py",),
     "database_url": (*BACKING_SERVICES, "test_secrets.py"),
-    "kube": ("test_airflow.py", "test_airflow_pods.py", "test_backing_services.py", "test_pod_security.py", "test_schemas.py"),
+    "kube": (
+        "test_airflow.py", "test_airflow_pods.py", "test_backing_services.py", "test_pod_security.py", "test_schemas.py",
+        "test_worker_autoscaler.py", "test_api_server_autoscaler.py",
+    ),
     "log_groomer": ("test_worker_logs.py",),
     "postgres": ("test_backing_services.py",),
     "redis": ("test_backing_services.py",),

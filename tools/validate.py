@@ -87,6 +87,7 @@ FEATURE_RENDERS = (
         "operated",
         values={
             "workerAutoscaling": "true",
+            "apiServerAutoscaling": "true",
             "workerReplicas": "0",
             "workerMaxReplicas": "8",
             "pgbouncerEnabled": "true",

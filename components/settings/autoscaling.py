@@ -1,4 +1,5 @@
-"""Worker autoscaling settings: whether KEDA scales the Celery workers, where KEDA runs, and how fast it reacts."""
+"""Autoscaling settings: whether KEDA scales the Celery workers, where KEDA runs and how fast it reacts; whether an HPA
+scales the api-server on CPU."""
 
 from __future__ import annotations
 
@@ -26,6 +27,29 @@ class WorkerAutoscalingSettings:
     """Seconds between two runs of the scaler's query."""
     cooldown_period: int
     """Seconds the demand must stay lower before workers are removed (to the minimum, and from one to none)."""
+
+
+@dataclass(frozen=True)
+class ApiServerAutoscalingSettings:
+    enabled: bool
+    max_replicas: int
+    cpu_utilization: int
+    """Average CPU use, in percent of the api-server containers' request, that the HPA keeps the pods at."""
+
+
+def read_api_server_autoscaling(reader: ConfigReader, min_replicas: int) -> ApiServerAutoscalingSettings:
+    autoscaling = ApiServerAutoscalingSettings(
+        enabled=reader.read("apiServerAutoscaling", parse_bool),
+        max_replicas=reader.read("apiServerMaxReplicas", integer_between(1, 20)),
+        cpu_utilization=reader.read("apiServerCpuUtilization", integer_between(10, 100)),
+    )
+    if autoscaling.enabled and autoscaling.max_replicas < min_replicas:
+        reader.fail(
+            "apiServerMaxReplicas",
+            repr(str(autoscaling.max_replicas)),
+            f"must be at least airflow:apiServerReplicas ({min_replicas}), the minimum the autoscaler keeps",
+        )
+    return autoscaling
 
 
 def read_worker_autoscaling(reader: ConfigReader, namespace: str) -> WorkerAutoscalingSettings:

@@ -8,9 +8,11 @@ from functools import cache
 import pulumi
 
 from components.settings.autoscaling import (
+    ApiServerAutoscalingSettings,
     WorkerAutoscalingSettings,
     check_worker_range,
     min_worker_replicas,
+    read_api_server_autoscaling,
     read_worker_autoscaling,
 )
 from components.settings.customisation import CustomisationSettings, read_customisation
@@ -62,6 +64,8 @@ class Settings:
     admin_username: str
     admin_email: str
     api_server: ProcessSettings
+    """With autoscaling, `replicas` is the fewest api-servers the HPA keeps."""
+    api_server_autoscaling: ApiServerAutoscalingSettings
     scheduler: ProcessSettings
     dag_processor: ProcessSettings
     triggerer: ProcessSettings
@@ -98,6 +102,7 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
     digest = reader.read("airflowImageDigest", image_digest_or_empty)
     namespace = reader.read("namespace", dns_label)
     autoscaling = read_worker_autoscaling(reader, namespace)
+    api_server = read_process(reader, "apiServer")
     edge = read_edge(reader)
     metrics = read_metrics(reader, edge.ingress_mode)
     settings = Settings(
@@ -110,7 +115,8 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
         skip_await=reader.read("skipAwait", parse_bool),
         admin_username=reader.read("adminUsername", username),
         admin_email=reader.read("adminEmail", email),
-        api_server=read_process(reader, "apiServer"),
+        api_server=api_server,
+        api_server_autoscaling=read_api_server_autoscaling(reader, api_server.replicas),
         scheduler=read_process(reader, "scheduler"),
         dag_processor=read_process(reader, "dagProcessor"),
         triggerer=read_process(reader, "triggerer"),
