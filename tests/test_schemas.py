@@ -14,6 +14,7 @@ import pytest
 
 from components import tls_issuer, worker_autoscaler
 from components.settings import PROJECT_DIR
+from tests.conftest import shared
 from tools import crd_schemas, validate
 from tools.harness import Capture
 from tools.validate import KUBERNETES_VERSIONS, Render, SchemaProblem, renders, validate_manifests, validate_object
@@ -177,7 +178,7 @@ def test_should_validate_cert_manager_objects_against_their_crd(damage: Any, exp
     assert {p.schema for p in found} == {"cert-manager-v1.21.1 CRD"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def autoscaled() -> Capture:
     (render,) = [r for r in RENDERS if r.name == "operated"]
     return render.run()

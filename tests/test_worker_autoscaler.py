@@ -200,8 +200,14 @@ def test_should_create_the_custom_resources_after_the_release_that_installs_thei
 
 def test_should_install_nothing_of_keda_in_existing_mode(run: Run) -> None:
     capture = run(workerAutoscaling=True, kedaMode="existing")
-    assert capture.of_type(HELM_RELEASE) == [r for r in capture.of_type(HELM_RELEASE) if "keda" not in r.name]
-    assert [r.name for r in capture.of_type("kubernetes:core/v1:Namespace") if r.name.startswith("worker-autoscaler")] == []
+    by_urn = {r.urn: r.name for r in capture.registrations}
+    owned = {r.name: (r.type, by_urn.get(r.parent)) for r in capture.registrations if r.name.startswith("worker-autoscaler")}
+    assert owned == {
+        "worker-autoscaler": ("airflow:index:WorkerAutoscaler", None),
+        "worker-autoscaler-connection": ("kubernetes:core/v1:Secret", "worker-autoscaler"),
+        "worker-autoscaler-authentication": (TRIGGER_AUTHENTICATION, "worker-autoscaler"),
+        "worker-autoscaler-scaled-object": (SCALED_OBJECT, "worker-autoscaler"),
+    }
     assert scaled_object(capture)["spec"]["scaleTargetRef"]["name"] == "airflow-worker"
 
 
@@ -305,25 +311,32 @@ def test_should_let_the_scheduler_queue_enough_tasks_for_every_worker_keda_may_s
 
 
 @pytest.mark.parametrize(
-    ("values", "schedulers", "expected"),
+    ("max_replicas", "parallelism", "schedulers", "expected"),
     [
         # The team's 64 per scheduler: 10 workers of 16 need 160 slots, 64 keep 4 busy; two schedulers 128, 8 busy.
-        ({"max_replicas": 10}, 1, "workerMaxReplicas (10) x workerConcurrency (16) = 160 task slots, but 1 scheduler(s) "
-         "x core.parallelism (64) run at most 64 tasks at once, so at most 4 workers are ever busy"),
-        ({"max_replicas": 10}, 2, "workerMaxReplicas (10) x workerConcurrency (16) = 160 task slots, but 2 scheduler(s) "
-         "x core.parallelism (64) run at most 128 tasks at once, so at most 8 workers are ever busy"),
+        (10, "64", 1, "workerMaxReplicas (10) x workerConcurrency (16) = 160 task slots, but 1 scheduler(s) x "
+         "core.parallelism (64) run at most 64 tasks at once, so at most 4 workers are ever busy"),
+        (10, "64", 2, "workerMaxReplicas (10) x workerConcurrency (16) = 160 task slots, but 2 scheduler(s) x "
+         "core.parallelism (64) run at most 128 tasks at once, so at most 8 workers are ever busy"),
+        # One task per scheduler is still a limit (0 is none).
+        (2, "1", 1, "workerMaxReplicas (2) x workerConcurrency (16) = 32 task slots, but 1 scheduler(s) x "
+         "core.parallelism (1) run at most 1 tasks at once, so at most 1 workers are ever busy"),
         # Exactly enough, and more than enough.
-        ({"max_replicas": 4}, 1, None),
-        ({"max_replicas": 3}, 1, None),
-        ({"max_replicas": 10, "enabled": False}, 1, None),
+        (4, "64", 1, None),
+        (3, "64", 1, None),
     ],
 )
 def test_should_warn_when_the_teams_parallelism_leaves_workers_idle(
-    values: dict[str, Any], schedulers: int, expected: str | None
+    max_replicas: int, parallelism: str, schedulers: int, expected: str | None
 ) -> None:
-    autoscaling = replace(AUTOSCALING_SETTINGS, **values)
-    config = (EnvEntry("AIRFLOW__CORE__PARALLELISM", "64"),)
+    autoscaling = replace(AUTOSCALING_SETTINGS, max_replicas=max_replicas)
+    config = (EnvEntry("AIRFLOW__CORE__PARALLELISM", parallelism),)
     assert parallelism_cap(autoscaling, 16, schedulers, config) == expected
+
+
+def test_should_not_warn_without_autoscaling() -> None:
+    config = (EnvEntry("AIRFLOW__CORE__PARALLELISM", "1"),)
+    assert parallelism_cap(replace(AUTOSCALING_SETTINGS, enabled=False), 16, 1, config) is None
 
 
 @pytest.mark.parametrize("given", ["0", "lots"])
@@ -389,6 +402,16 @@ def test_should_leave_the_database_urls_files_to_airflow_when_no_other_client_re
         False,
         False,
     )
+
+
+def test_should_name_every_client_whose_pods_lack_the_database_urls_files() -> None:
+    url = "postgresql://airflow:pw@db.acme-corp.io:5432/airflow?sslrootcert=/etc/ssl/ca.pem"
+    config = config_of(externalDatabaseUrl=url, databaseBackup="on", workerAutoscaling=True)
+    assert settings_problems(config, secret_keys=["airflow:externalDatabaseUrl"]) == [
+        "airflow:externalDatabaseUrl = (secret): its sslrootcert names a file that the pods of the backups "
+        "(airflow:databaseBackup) and KEDA (airflow:workerAutoscaling) do not have: remove it (sslmode=require still "
+        "encrypts), or turn those off"
+    ]
 
 
 def test_should_refuse_a_database_url_whose_files_kedas_pod_lacks() -> None:
