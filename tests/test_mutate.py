@@ -95,6 +95,8 @@ diff --git a/components/gone.py b/components/gone.py
         ("settings.core", "test_git_sync.py", False),
         ("settings.rules", "test_database_backup.py", True),
         ("pod_customisation", "test_customisation.py", True),
+        ("settings.scheduling", "test_customisation.py", True),
+        ("airflow", "test_customisation.py", True),
     ],
 )
 def test_should_judge_a_module_by_its_own_tests_and_the_listed_ones(module: str, test_file: str, expected: bool) -> None:

@@ -58,8 +58,8 @@ SETTINGS_MESSAGES = (
     "test_tls_issuer.py", "test_worker_logs.py",
 )  # fmt: skip
 EXTRA_JUDGES: dict[str, tuple[str, ...]] = {
-    # git-sync's sidecar goes into the pods AirflowCore says parse DAGs.
-    "airflow": ("test_airflow_pods.py", "test_disruption_budgets.py", "test_git_sync.py"),
+    # git-sync's sidecar goes into the pods AirflowCore says parse DAGs; FAB's config into the api-server's.
+    "airflow": ("test_airflow_pods.py", "test_disruption_budgets.py", "test_git_sync.py", "test_customisation.py"),
     "airflow_overrides": ("test_customisation.py",),
     "pod_customisation": ("test_customisation.py",),
     "database_url": (*BACKING_SERVICES, "test_secrets.py"),
@@ -80,6 +80,7 @@ EXTRA_JUDGES: dict[str, tuple[str, ...]] = {
     "settings.core": ("test_airflow.py", "test_customisation.py", "test_worker_autoscaler.py", *BACKING_SERVICES),
     "settings.customisation": ("test_metrics_exporter.py",),
     "settings.metrics": ("test_metrics_exporter.py",),
+    "settings.scheduling": ("test_customisation.py",),
     "settings.database": (*BACKING_SERVICES, "test_metadata_cleanup.py", "test_worker_autoscaler.py"),
     "settings.edge": ("test_ingress.py", "test_ingress_controller.py", "test_tls_issuer.py"),
     "settings.git_repository": ("test_git_sync.py",),
