@@ -50,7 +50,7 @@ from test_smoke import (  # noqa: F401  (fixtures: pytest finds them by name in 
     render,
     wait_for_port,
 )
-from test_task_run import Cluster, signed_in, start, stop_all, wait_for
+from test_task_run import Cluster, airflow_processes, signed_in, start, stop_all, wait_for
 
 EXPORTER = SMOKE_CACHE / "bin" / "statsd_exporter"
 EXPORTER_POD = ("Deployment", "airflow-statsd-exporter")
@@ -219,12 +219,7 @@ def cluster(
     dags = tmp_path_factory.mktemp("dags")
     (dags / f"{DAG_FILE}.py").write_text(textwrap.dedent(DAG_SOURCE))
     log_port = free_port()
-    pods = {
-        "api-server": (("Deployment", "airflow-api-server"), "api-server", ["--host", "127.0.0.1", "--port", str(api_port)]),
-        "dag-processor": (("Deployment", "airflow-dag-processor"), "dag-processor", []),
-        "scheduler": (("Deployment", "airflow-scheduler"), "scheduler", []),
-        "worker": (("StatefulSet", "airflow-worker"), "worker", ["--concurrency", "1"]),
-    }
+    pods = airflow_processes(api_port)
     processes: dict[str, tuple[subprocess.Popen[Any], Path]] = {}
     try:
         for name, (pod, container_name, extra) in pods.items():

@@ -111,6 +111,17 @@ def start(container: Container, extra_args: list[str]) -> subprocess.Popen[Any]:
         )  # fmt: skip
 
 
+def airflow_processes(port: int) -> dict[str, tuple[tuple[str, str], str, list[str]]]:
+    """The four processes a task run needs, by name: their pod, container and extra arguments (the api-server on
+    loopback at that port, one task at a time on the worker)."""
+    return {
+        "api-server": (("Deployment", "airflow-api-server"), "api-server", ["--host", "127.0.0.1", "--port", str(port)]),
+        "dag-processor": (("Deployment", "airflow-dag-processor"), "dag-processor", []),
+        "scheduler": (("Deployment", "airflow-scheduler"), "scheduler", []),
+        "worker": (("StatefulSet", "airflow-worker"), "worker", ["--concurrency", "1"]),
+    }
+
+
 def stop_all(processes: list[subprocess.Popen[Any]], grace: float = 30) -> None:
     """Stops the process groups this module started: all asked at once, then whatever remains killed."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -140,12 +151,7 @@ def cluster(
     dags = tmp_path_factory.mktemp("dags")
     (dags / f"{DAG_ID}.py").write_text(textwrap.dedent(DAG_SOURCE))
     log_port = free_port()
-    pods = {
-        "api-server": (("Deployment", "airflow-api-server"), "api-server", ["--host", "127.0.0.1", "--port", str(api_port)]),
-        "dag-processor": (("Deployment", "airflow-dag-processor"), "dag-processor", []),
-        "scheduler": (("Deployment", "airflow-scheduler"), "scheduler", []),
-        "worker": (("StatefulSet", "airflow-worker"), "worker", ["--concurrency", "1"]),
-    }
+    pods = airflow_processes(api_port)
     processes: dict[str, tuple[subprocess.Popen[Any], Path]] = {}
     try:
         for name, (pod, container_name, extra) in pods.items():
