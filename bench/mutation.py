@@ -18,5 +18,5 @@ def rows() -> list[tuple[str, str, str]]:
     return [
         (f"(f) mutation score of components/, {found['scope']}", f"{score} (measured {found['measured']})", ""),
         (f"    {found['tried']} mutants tried", statuses, ""),
-        ("    run time", f"{found['seconds']:.0f} s, {per_mutant:.2f} s a mutant", ""),
+        ("    run time", f"{found['seconds']:.0f} s on {found['workers']} worker(s), {per_mutant:.2f} s a mutant", ""),
     ]

@@ -179,6 +179,7 @@ class Figures:
     tried: int
     statuses: dict[str, int]
     score: float | None
+    workers: int
     seconds: float
     """Wall time of the whole command: mutant generation, mutmut's test-call record, the clean run and the mutants."""
     mutant_seconds: float
@@ -212,7 +213,8 @@ def report(figures: Figures) -> str:
     shown = "-" if figures.score is None else f"{figures.score:.1%}"
     return (
         f"mutation score {shown} ({figures.scope}): {figures.tried} mutants tried ({counts})\n"
-        f"run time {figures.seconds:.0f} s, of which mutants {figures.mutant_seconds:.0f} s, {per_mutant:.2f} s a mutant"
+        f"run time {figures.seconds:.0f} s on {figures.workers} worker(s), of which mutants {figures.mutant_seconds:.0f} s,"
+        f" {per_mutant:.2f} s a mutant"
     )
 
 
@@ -221,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     chosen = parser.add_mutually_exclusive_group()
     chosen.add_argument("--changed", metavar="REF", help="only the functions changed since this git ref")
     chosen.add_argument("--every", type=int, metavar="N", help="only every Nth mutant, for an estimate")
+    # One worker by default: the machine's other core belongs to whoever else works on it.
+    parser.add_argument("--workers", type=int, default=1, metavar="N", help="mutants tried at once (default 1)")
     options = parser.parse_args(argv)
 
     if options.changed:
@@ -235,10 +239,12 @@ def main(argv: list[str] | None = None) -> int:
     else:
         names = []
         scope = "every mutant"
+    if options.workers < 1:
+        parser.error(f"--workers {options.workers}: needs 1 or more")
 
     started = time.perf_counter()
-    # One worker: the machine's other core belongs to whoever else works on it.
-    completed = subprocess.run([Path(sys.executable).parent / "mutmut", "run", "--max-children", "1", *names], cwd=PROJECT_DIR)
+    mutmut = [str(Path(sys.executable).parent / "mutmut"), "run", "--max-children", str(options.workers), *names]
+    completed = subprocess.run(mutmut, cwd=PROJECT_DIR)
     seconds = time.perf_counter() - started
     if completed.returncode != 0:
         print(f"mutate: mutmut exited {completed.returncode}", file=sys.stderr)
@@ -251,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         tried=sum(statuses.values()),
         statuses=dict(statuses),
         score=score(statuses),
+        workers=options.workers,
         seconds=seconds,
         mutant_seconds=mutant_seconds,
     )
