@@ -1,0 +1,35 @@
+"""Surviving mutants of components/ that change no behaviour, so no test can kill them, each with why.
+
+A mark names the function (mutmut's name without its number) and the mutant's change: the lines it removes and the
+lines it adds, stripped of indentation. Not mutmut's numbers: they shift whenever the function changes, and a mark
+must not silently move to another mutant. `tools/mutate.py` counts a marked survivor as equivalent, outside the score,
+and names every mark that no longer matches a survivor (the code changed, or a test now kills it): a stale mark is
+removed, not kept.
+
+`# pragma: no mutate` would stop every mutant of its line, the ones tests kill too; a mark here stops exactly one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    function: str
+    """mutmut's name of the function without the mutant number: "components.settings.ssh.x_read_ssh"."""
+    original: str
+    """The lines the mutant removes, stripped, joined by newlines."""
+    mutant: str
+    """The lines the mutant adds instead, stripped, joined by newlines."""
+    why: str
+
+
+EQUIVALENT: tuple[Equivalent, ...] = (
+    # --- settings: core, scheduling, customisation, reader, rules, secrets, autoscaling, metrics, worker_logs, resources
+    # --- settings: ssh, git_sync, git_repository, database, edge
+    # --- airflow, airflow_overrides, pod_customisation, kube, git_sync, secrets, worker_logs, log_groomer,
+    # disruption_budgets, database_url
+    # --- postgres, redis, connection_pool, database_backup, metadata_cleanup, metrics_exporter, worker_autoscaler,
+    # api_server_autoscaler, network_policies, ingress, ingress_controller, tls_issuer
+)
