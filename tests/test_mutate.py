@@ -8,9 +8,13 @@ from types import SimpleNamespace
 from typing import cast
 
 import pytest
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+from mutmut.mutation.file_mutation import mutate_file_contents
 from mutmut.state import state
 
+from components.settings import PROJECT_DIR
 from tools import mutate
+from tools.equivalent_mutants import EQUIVALENT
 
 SOURCE = '''\
 import pulumi
@@ -139,3 +143,70 @@ def test_should_forget_calls_into_modules_the_test_does_not_judge_while_mutmut_r
 def test_should_score_caught_over_judged_mutants(statuses: Counter[str], expected: float | None) -> None:
     """A mutant no test calls is missed; one whose result mutmut could not tell (suspicious, skipped) is not judged."""
     assert mutate.score(statuses) == expected
+
+
+DIFF = """\
+--- components/settings/ssh.py
++++ components/settings/ssh.py
+@@ -1,4 +1,4 @@
+ def cipher(data):
+-    (length,) = struct.unpack(">I", data[:4])
++    (length,) = struct.unpack(">i", data[:4])
+     return data[4 : 4 + length]
+-    # --- a removed line that looks like a header
++    # +++ an added one
+"""
+
+
+def test_should_read_a_mutants_change_as_the_stripped_lines_it_removes_and_adds() -> None:
+    assert mutate.mutant_change(DIFF) == (
+        '(length,) = struct.unpack(">I", data[:4])\n# --- a removed line that looks like a header',
+        '(length,) = struct.unpack(">i", data[:4])\n# +++ an added one',
+    )
+
+
+def tried(name: str, status: str) -> mutate.Tried:
+    return mutate.Tried(name, status, Path("components/settings/ssh.py"), 1.0)
+
+
+SIGNED = mutate.Equivalent("components.settings.ssh.x_cipher", '">I"', '">i"', "a length of 2 GiB fails either way")
+STALE = mutate.Equivalent("components.settings.ssh.x_cipher", '"ascii"', '"ASCII"', "codec names ignore case")
+UNTRIED = mutate.Equivalent("components.airflow.x_other", "a", "b", "not tried in this run")
+
+
+def test_should_count_a_survivor_a_mark_names_as_equivalent_and_name_the_marks_that_match_none() -> None:
+    mutants = [
+        tried("components.settings.ssh.x_cipher__mutmut_1", "survived"),
+        tried("components.settings.ssh.x_cipher__mutmut_2", "survived"),
+        tried("components.settings.ssh.x_cipher__mutmut_3", "killed"),
+        # The same change in another function is not the marked mutant.
+        tried("components.settings.ssh.x_other__mutmut_1", "survived"),
+    ]
+    changes = {
+        "components.settings.ssh.x_cipher__mutmut_1": ('">I"', '">i"'),
+        "components.settings.ssh.x_cipher__mutmut_2": ('">I"', "None"),
+        "components.settings.ssh.x_cipher__mutmut_3": ('"ascii"', '"ASCII"'),
+        "components.settings.ssh.x_other__mutmut_1": ('">I"', '">i"'),
+    }
+
+    def diff(mutant: mutate.Tried) -> str:
+        removed, added = changes[mutant.name]
+        return f"--- f\n+++ f\n@@ -1 +1 @@\n-{removed}\n+{added}"
+
+    marked, stale = mutate.marked_equivalent(mutants, (SIGNED, STALE, UNTRIED), diff)
+    assert (marked, stale) == ({"components.settings.ssh.x_cipher__mutmut_1": SIGNED}, [STALE])
+    assert mutate.statuses_of(mutants, marked) == Counter({"equivalent": 1, "survived": 2, "killed": 1})
+    assert mutate.score(mutate.statuses_of(mutants, marked)) == 1 / 3
+
+
+def test_should_match_every_equivalent_mark_to_a_mutant_that_mutmut_makes() -> None:
+    """A mark with a typo, or one whose line has since changed, would match nothing: found here, without a run."""
+    modules = {found["module"] for mark in EQUIVALENT if (found := mutate.MUTANT_NAME.match(mark.function))}
+    makes = set()
+    for module in sorted(modules):
+        path = Path("components", *module.split(".")).with_suffix(".py")
+        mutated = mutate_file_contents(str(path), (PROJECT_DIR / path).read_text())
+        for name in mutated.mutant_names:
+            diff = get_diff_for_mutant(name, source=mutated.code, path=path)
+            makes.add((f"components.{module}.{mutate.function_of(name)}", *mutate.mutant_change(diff)))
+    assert [mark for mark in EQUIVALENT if (mark.function, mark.original, mark.mutant) not in makes or not mark.why] == []

@@ -1,14 +1,16 @@
 """Mutation testing of components/ with mutmut and the unit tests: `make mutate [MUTATE_ARGS=...]`.
 
-    python -m tools.mutate                  every mutant (about 6,000: a nightly run, hours on one core)
+    python -m tools.mutate                  every mutant (about 8,800: a nightly run, hours)
     python -m tools.mutate --changed REF    the mutants of the functions whose lines changed since REF (for CI)
     python -m tools.mutate --every N        every Nth mutant: an estimate of the whole run, in minutes
+    python -m tools.mutate --survivors      runs nothing: the last run's survivors not marked equivalent, as diffs
+    (--workers N: mutants tried at once, 1 by default)
 
 mutmut copies the project into mutants/, rewrites each function of components/ so that an environment variable picks its
 original or one of its mutants, runs the tests once to learn which tests call which function, then forks one process
 per mutant that runs only those tests, fastest first, and stops at the first failure. Results stay in mutants/: a rerun
-tries only the mutants of functions that changed. `.venv/bin/mutmut results` lists the survivors, `mutmut show NAME`
-shows one as a diff; `# pragma: no mutate` with its reason marks an equivalent mutant in components/.
+tries only the mutants of functions that changed. tools/equivalent_mutants.py marks the survivors that change no
+behaviour, each with why; they are counted apart, outside the score.
 
 Prints the mutation score, a figure and not a gate: survivors do not fail the command. Also loaded by mutmut as a
 pytest plugin (pyproject.toml's [tool.mutmut]), for `pytest_runtest_teardown` below.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import fnmatch
 import json
 import os
@@ -26,17 +29,20 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from mutmut.mutation.diff_apply import get_diff_for_mutant
 from mutmut.mutation.file_mutation import mutate_file_contents
 from mutmut.state import state
 from mutmut.stats import status_by_exit_code
 
 from components.settings import PROJECT_DIR
+from tools.equivalent_mutants import EQUIVALENT, Equivalent
 
 COMPONENTS = PROJECT_DIR / "components"
 MUTANTS = PROJECT_DIR / "mutants"
@@ -186,24 +192,72 @@ class Figures:
     """Wall time of the mutants alone, as mutmut recorded each one."""
 
 
-def results(patterns: list[str]) -> tuple[Counter[str], float]:
-    """Statuses (mutmut's words) and summed durations of the tried mutants that match `patterns` (all when empty)."""
-    statuses: Counter[str] = Counter()
-    seconds = 0.0
-    for meta in MUTANTS.glob("components/**/*.py.meta"):
+@dataclass(frozen=True)
+class Tried:
+    name: str
+    status: str
+    """mutmut's word: killed, survived, timeout, no tests, ..."""
+    source: Path
+    """The mutated file, relative to the project: components/airflow.py."""
+    seconds: float
+
+
+def tried_mutants(patterns: list[str]) -> list[Tried]:
+    """The tried mutants that match `patterns` (all when empty), as mutants/ records them."""
+    found = []
+    for meta in sorted(MUTANTS.glob("components/**/*.py.meta")):
         data: dict[str, Any] = json.loads(meta.read_text())
+        source = meta.relative_to(MUTANTS).with_suffix("")
         for name, exit_code in data["exit_code_by_key"].items():
             if exit_code is not None and (not patterns or any(fnmatch.fnmatchcase(name, p) for p in patterns)):
-                statuses[status_by_exit_code[exit_code]] += 1
-                seconds += data["durations_by_key"].get(name, 0.0)
-    return statuses, seconds
+                found.append(Tried(name, status_by_exit_code[exit_code], source, data["durations_by_key"].get(name, 0.0)))
+    return found
+
+
+def function_of(mutant_name: str) -> str:
+    return mutant_name.rpartition("__mutmut_")[0]
+
+
+def mutant_change(diff: str) -> tuple[str, str]:
+    """The lines a mutant's diff (as `mutmut show` prints it) removes and adds, stripped, each side joined by newlines."""
+    body = diff.splitlines()[2:]  # below the "--- file" and "+++ file" header
+    removed = [line[1:].strip() for line in body if line.startswith("-")]
+    added = [line[1:].strip() for line in body if line.startswith("+")]
+    return "\n".join(removed), "\n".join(added)
+
+
+def mutant_diff(mutant: Tried) -> str:
+    with contextlib.chdir(PROJECT_DIR):  # mutmut reads the mutated file from mutants/ below the working directory
+        return get_diff_for_mutant(mutant.name, path=mutant.source)
+
+
+def marked_equivalent(
+    mutants: list[Tried], marks: tuple[Equivalent, ...] = EQUIVALENT, diff: Callable[[Tried], str] = mutant_diff
+) -> tuple[dict[str, Equivalent], list[Equivalent]]:
+    """The survivors a mark names (by mutant name), and the stale marks: those of a tried function naming no survivor."""
+    by_change = {(mark.function, mark.original, mark.mutant): mark for mark in marks}
+    named: dict[str, Equivalent] = {}
+    for mutant in mutants:
+        if mutant.status == "survived":
+            mark = by_change.get((function_of(mutant.name), *mutant_change(diff(mutant))))
+            if mark is not None:
+                named[mutant.name] = mark
+    tried_functions = {function_of(mutant.name) for mutant in mutants}
+    used = set(named.values())
+    stale = [mark for mark in marks if mark.function in tried_functions and mark not in used]
+    return named, stale
+
+
+def statuses_of(mutants: list[Tried], equivalent: dict[str, Equivalent]) -> Counter[str]:
+    """mutmut's statuses, with the survivors marked equivalent counted apart."""
+    return Counter("equivalent" if mutant.name in equivalent else mutant.status for mutant in mutants)
 
 
 def score(statuses: Counter[str]) -> float | None:
     """Caught (killed, or so slow it timed out) over every mutant that was judged; a mutant no test calls counts as
     missed."""
     caught = statuses["killed"] + statuses["timeout"]
-    judged = caught + statuses["survived"] + statuses["no tests"]
+    judged = caught + statuses["survived"] + statuses["no tests"]  # a survivor marked equivalent is not judged
     return caught / judged if judged else None
 
 
@@ -218,15 +272,39 @@ def report(figures: Figures) -> str:
     )
 
 
+def explain(mutants: list[Tried]) -> tuple[Counter[str], list[Tried], list[Equivalent]]:
+    """The statuses (survivors marked equivalent apart), the survivors left unexplained and the stale marks."""
+    equivalent, stale = marked_equivalent(mutants)
+    unexplained = [mutant for mutant in mutants if mutant.status in ("survived", "no tests") and mutant.name not in equivalent]
+    return statuses_of(mutants, equivalent), unexplained, stale
+
+
+def stale_lines(stale: list[Equivalent]) -> list[str]:
+    return [
+        f"stale mark in tools/equivalent_mutants.py (no survivor of {mark.function} makes this change; remove it): "
+        f"{mark.original!r} -> {mark.mutant!r}"
+        for mark in stale
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.mutate", description=__doc__.splitlines()[0])
     chosen = parser.add_mutually_exclusive_group()
     chosen.add_argument("--changed", metavar="REF", help="only the functions changed since this git ref")
     chosen.add_argument("--every", type=int, metavar="N", help="only every Nth mutant, for an estimate")
+    chosen.add_argument(
+        "--survivors", action="store_true", help="run nothing: show the last run's unexplained survivors as diffs"
+    )
     # One worker by default: the machine's other core belongs to whoever else works on it.
     parser.add_argument("--workers", type=int, default=1, metavar="N", help="mutants tried at once (default 1)")
     options = parser.parse_args(argv)
 
+    if options.survivors:
+        _, unexplained, stale = explain(tried_mutants([]))
+        for mutant in unexplained:
+            print(f"# {mutant.name}: {mutant.status}\n{mutant_diff(mutant)}\n")
+        print("\n".join([*stale_lines(stale), f"{len(unexplained)} survivors unexplained, {len(stale)} stale marks"]))
+        return 0
     if options.changed:
         names = changed_patterns(options.changed)
         scope = f"functions changed since {options.changed}"
@@ -250,19 +328,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mutate: mutmut exited {completed.returncode}", file=sys.stderr)
         return completed.returncode
 
-    statuses, mutant_seconds = results(names)
+    mutants = tried_mutants(names)
+    statuses, unexplained, stale = explain(mutants)
     figures = Figures(
         measured=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         scope=scope,
-        tried=sum(statuses.values()),
+        tried=len(mutants),
         statuses=dict(statuses),
         score=score(statuses),
         workers=options.workers,
         seconds=seconds,
-        mutant_seconds=mutant_seconds,
+        mutant_seconds=sum(mutant.seconds for mutant in mutants),
     )
     FIGURES.write_text(json.dumps(asdict(figures), indent=2) + "\n")
-    print(report(figures))
+    print("\n".join([report(figures), *stale_lines(stale)]))
+    if unexplained:
+        print(f"{len(unexplained)} survivors unexplained: `python -m tools.mutate --survivors` shows them")
     return 0
 
 
