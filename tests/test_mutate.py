@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
@@ -210,3 +211,51 @@ def test_should_match_every_equivalent_mark_to_a_mutant_that_mutmut_makes() -> N
             diff = get_diff_for_mutant(name, source=mutated.code, path=path)
             makes.add((f"components.{module}.{mutate.function_of(name)}", *mutate.mutant_change(diff)))
     assert [mark for mark in EQUIVALENT if (mark.function, mark.original, mark.mutant) not in makes or not mark.why] == []
+
+
+def test_should_retry_only_the_unexplained_survivors_and_score_the_whole_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    meta = tmp_path / "components" / "settings" / "ssh.py.meta"
+    meta.parent.mkdir(parents=True)
+    exit_codes = {
+        "components.settings.ssh.x_cipher__mutmut_1": 0,  # survived, marked equivalent
+        "components.settings.ssh.x_cipher__mutmut_2": 0,  # survived
+        "components.settings.ssh.x_cipher__mutmut_3": 1,  # killed
+        "components.settings.ssh.x_cipher__mutmut_4": 33,  # no tests
+    }
+    meta.write_text(json.dumps({"exit_code_by_key": exit_codes, "durations_by_key": dict.fromkeys(exit_codes, 2.0)}))
+    monkeypatch.setattr(mutate, "MUTANTS", tmp_path)
+    monkeypatch.setattr(mutate, "FIGURES", tmp_path / "figures.json")
+    monkeypatch.setattr(mutate, "EQUIVALENT", (SIGNED,))
+    monkeypatch.setattr(mutate, "mutant_diff", lambda mutant: DIFF_OF[mutant.name])
+    ran: list[list[str]] = []
+
+    def mutmut(argv: list[str], cwd: Path) -> SimpleNamespace:
+        ran.append(argv[1:])
+        exit_codes["components.settings.ssh.x_cipher__mutmut_2"] = 1  # the new test kills it
+        meta.write_text(json.dumps({"exit_code_by_key": exit_codes, "durations_by_key": dict.fromkeys(exit_codes, 2.0)}))
+        return SimpleNamespace(returncode=0)
+
+    monkeypatch.setattr(mutate.subprocess, "run", mutmut)
+    assert mutate.main(["--retry", "--workers", "2"]) == 0
+    assert ran == [
+        ["run", "--max-children", "2", "components.settings.ssh.x_cipher__mutmut_2", "components.settings.ssh.x_cipher__mutmut_4"]
+    ]
+    figures = json.loads((tmp_path / "figures.json").read_text())
+    assert {key: figures[key] for key in ("scope", "tried", "statuses", "score", "workers", "mutant_seconds")} == {
+        "scope": "every mutant, the last run's 2 unexplained survivors retried",
+        "tried": 4,
+        "statuses": {"equivalent": 1, "killed": 2, "no tests": 1},
+        "score": 2 / 3,
+        "workers": 2,
+        "mutant_seconds": 8.0,
+    }
+    assert "1 survivors unexplained" in capsys.readouterr().out
+
+
+DIFF_OF = {
+    "components.settings.ssh.x_cipher__mutmut_1": "--- f\n+++ f\n@@ -1 +1 @@\n-\">I\"\n+\">i\"",
+    "components.settings.ssh.x_cipher__mutmut_2": "--- f\n+++ f\n@@ -1 +1 @@\n-\">I\"\n+None",
+    "components.settings.ssh.x_cipher__mutmut_4": "--- f\n+++ f\n@@ -1 +1 @@\n-\">I\"\n+\">J\"",
+}

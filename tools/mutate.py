@@ -4,6 +4,7 @@
     python -m tools.mutate --changed REF    the mutants of the functions whose lines changed since REF (for CI)
     python -m tools.mutate --every N        every Nth mutant: an estimate of the whole run, in minutes
     python -m tools.mutate --survivors      runs nothing: the last run's survivors not marked equivalent, as diffs
+    python -m tools.mutate --retry          those survivors again, against the tests as they are now
     (--workers N: mutants tried at once, 1 by default)
 
 mutmut copies the project into mutants/, rewrites each function of components/ so that an environment variable picks its
@@ -232,7 +233,7 @@ def mutant_diff(mutant: Tried) -> str:
 
 
 def marked_equivalent(
-    mutants: list[Tried], marks: tuple[Equivalent, ...] = EQUIVALENT, diff: Callable[[Tried], str] = mutant_diff
+    mutants: list[Tried], marks: tuple[Equivalent, ...], diff: Callable[[Tried], str]
 ) -> tuple[dict[str, Equivalent], list[Equivalent]]:
     """The survivors a mark names (by mutant name), and the stale marks: those of a tried function naming no survivor."""
     by_change = {(mark.function, mark.original, mark.mutant): mark for mark in marks}
@@ -274,7 +275,7 @@ def report(figures: Figures) -> str:
 
 def explain(mutants: list[Tried]) -> tuple[Counter[str], list[Tried], list[Equivalent]]:
     """The statuses (survivors marked equivalent apart), the survivors left unexplained and the stale marks."""
-    equivalent, stale = marked_equivalent(mutants)
+    equivalent, stale = marked_equivalent(mutants, EQUIVALENT, mutant_diff)
     unexplained = [mutant for mutant in mutants if mutant.status in ("survived", "no tests") and mutant.name not in equivalent]
     return statuses_of(mutants, equivalent), unexplained, stale
 
@@ -295,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen.add_argument(
         "--survivors", action="store_true", help="run nothing: show the last run's unexplained survivors as diffs"
     )
+    chosen.add_argument("--retry", action="store_true", help="retry the last run's unexplained survivors")
     # One worker by default: the machine's other core belongs to whoever else works on it.
     parser.add_argument("--workers", type=int, default=1, metavar="N", help="mutants tried at once (default 1)")
     options = parser.parse_args(argv)
@@ -314,6 +316,13 @@ def main(argv: list[str] | None = None) -> int:
     elif options.every:
         names = every_nth_mutant(options.every)
         scope = f"every {options.every}th mutant"
+    elif options.retry:
+        _, unexplained, _ = explain(tried_mutants([]))
+        if not unexplained:
+            print("mutate: the last run left no unexplained survivor")
+            return 0
+        names = [mutant.name for mutant in unexplained]
+        scope = f"every mutant, the last run's {len(names)} unexplained survivors retried"
     else:
         names = []
         scope = "every mutant"
@@ -328,7 +337,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mutate: mutmut exited {completed.returncode}", file=sys.stderr)
         return completed.returncode
 
-    mutants = tried_mutants(names)
+    # A retry changes the whole run's figures: they cover every mutant tried, retried or not.
+    mutants = tried_mutants([] if options.retry else names)
     statuses, unexplained, stale = explain(mutants)
     figures = Figures(
         measured=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
