@@ -254,6 +254,25 @@ def test_should_retry_only_the_unexplained_survivors_and_score_the_whole_run(
     assert "1 survivors unexplained" in capsys.readouterr().out
 
 
+def test_should_show_the_unexplained_survivors_and_the_score_without_running_anything(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    meta = tmp_path / "components" / "settings" / "ssh.py.meta"
+    meta.parent.mkdir(parents=True)
+    exit_codes = {"components.settings.ssh.x_cipher__mutmut_1": 0, "components.settings.ssh.x_cipher__mutmut_2": 0}
+    meta.write_text(json.dumps({"exit_code_by_key": exit_codes, "durations_by_key": {}}))
+    monkeypatch.setattr(mutate, "MUTANTS", tmp_path)
+    monkeypatch.setattr(mutate, "EQUIVALENT", (SIGNED,))
+    monkeypatch.setattr(mutate, "mutant_diff", lambda mutant: DIFF_OF[mutant.name])
+    monkeypatch.setattr(mutate.subprocess, "run", None)  # nothing may run
+    assert mutate.main(["--survivors"]) == 0
+    assert capsys.readouterr().out == (
+        "# components.settings.ssh.x_cipher__mutmut_2: survived\n"
+        f"{DIFF_OF['components.settings.ssh.x_cipher__mutmut_2']}\n\n"
+        "mutants/ holds 2 tried (1 equivalent, 1 survived): score 0.0%\n"
+    )
+
+
 DIFF_OF = {
     "components.settings.ssh.x_cipher__mutmut_1": "--- f\n+++ f\n@@ -1 +1 @@\n-\">I\"\n+\">i\"",
     "components.settings.ssh.x_cipher__mutmut_2": "--- f\n+++ f\n@@ -1 +1 @@\n-\">I\"\n+None",

@@ -3,7 +3,7 @@
     python -m tools.mutate                  every mutant (about 8,800: a nightly run, hours)
     python -m tools.mutate --changed REF    the mutants of the functions whose lines changed since REF (for CI)
     python -m tools.mutate --every N        every Nth mutant: an estimate of the whole run, in minutes
-    python -m tools.mutate --survivors      runs nothing: the last run's survivors not marked equivalent, as diffs
+    python -m tools.mutate --survivors      runs nothing: the survivors not marked equivalent, as diffs, and the score
     python -m tools.mutate --retry          those survivors again, against the tests as they are now
     (--workers N: mutants tried at once, 1 by default)
 
@@ -302,10 +302,13 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
 
     if options.survivors:
-        _, unexplained, stale = explain(tried_mutants([]))
+        mutants = tried_mutants([])
+        statuses, unexplained, stale = explain(mutants)
         for mutant in unexplained:
             print(f"# {mutant.name}: {mutant.status}\n{mutant_diff(mutant)}\n")
-        print("\n".join([*stale_lines(stale), f"{len(unexplained)} survivors unexplained, {len(stale)} stale marks"]))
+        counts = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
+        shown = "-" if score(statuses) is None else f"{score(statuses):.1%}"
+        print("\n".join([*stale_lines(stale), f"mutants/ holds {len(mutants)} tried ({counts}): score {shown}"]))
         return 0
     if options.changed:
         names = changed_patterns(options.changed)
