@@ -456,6 +456,16 @@ KNOWN_HOSTS_CASES = [
     pytest.param("ssh://git@git.example.com:2222/o/r.git", f"[git.example.com]:2222 {FAKE_HOST_KEY}", None, id="other port"),
     pytest.param("git@git.example.com:o/r.git", f"{hashed_host('git.example.com')} {FAKE_HOST_KEY}", None, id="hashed"),
     pytest.param("git@git.example.com:o/r.git", f"*.example.com {FAKE_HOST_KEY}", None, id="wildcard"),
+    pytest.param("git@git.example.com:o/r.git", f"git.example.co? {FAKE_HOST_KEY}", None, id="one-character wildcard"),
+    pytest.param(
+        "git@git.example.com:o/r.git", f"192.0.2.10,git.example.com {FAKE_HOST_KEY}", None, id="address, then the name"
+    ),
+    pytest.param(
+        "git@git.example.com:o/r.git", f"!ci.example.com,*.example.com {FAKE_HOST_KEY}", None, id="another host negated"
+    ),
+    pytest.param(
+        "git@git.example.com:o/r.git", f"@cert-authority *.example.com {FAKE_HOST_KEY}", None, id="certificate authority"
+    ),
     pytest.param(
         "git@github.com:o/r.git", f"# from ssh-keyscan\ngithub.com {FAKE_HOST_KEY}", "github.com", id="built in plus more"
     ),
@@ -643,6 +653,12 @@ BAD_INPUTS = [
     ),
     pytest.param(
         SSH_ONLY,
+        {"gitSyncSshKey": base64.b64encode(SSH_KEY.encode()).decode() + "*"},
+        [f"airflow:gitSyncSshKey = (secret): {KEY_RULE}"],
+        id="base64 of a key with a character outside base64",
+    ),
+    pytest.param(
+        SSH_ONLY,
         {"gitSyncSshKey": SSH_KEY.replace("OPENSSH PRIVATE KEY", "CERTIFICATE")},
         [f"airflow:gitSyncSshKey = (secret): {KEY_RULE}"],
         id="PEM but no key",
@@ -808,6 +824,26 @@ BAD_INPUTS = [
         ],
         id="known_hosts garbage",
     ),
+    *[
+        pytest.param(
+            {**SSH_ONLY, "gitSyncKnownHosts": line},
+            WITH_KEY,
+            [
+                f"airflow:gitSyncKnownHosts = '{line}': line 1 is not a known_hosts line '<host> <key type> <base64 key>' "
+                "as printed by ssh-keyscan"
+            ],
+            id=case,
+        )
+        for line, case in [
+            (f"github.com {FAKE_HOST_KEY}*", "key not base64"),
+            (f"github.com ssh-rsa {FAKE_HOST_KEY.split()[1]}", "key of another type than its line says"),
+            (f"@trusted github.com {FAKE_HOST_KEY}", "unknown marker"),
+            (f"github.com,|1|bm90IGhhc2hlZA== {FAKE_HOST_KEY}", "hashed name without its hash, after a plain name"),
+            # ssh compares a hashed name as written: one it can never match must not pass for the repository's host.
+            (f"{hashed_host('github.com')}| {FAKE_HOST_KEY}", "hashed name with a stray '|'"),
+            (f"{hashed_host('github.com').replace('|AAEC', '|AA*EC')} {FAKE_HOST_KEY}", "salt not base64"),
+        ]
+    ],
     pytest.param(
         {"gitSyncDagRefreshInterval": 60},
         {},
