@@ -435,6 +435,14 @@ def test_should_accept_the_key_as_text_or_base64(given: str) -> None:
     assert ssh_private_key(given) == SSH_KEY
 
 
+def test_should_accept_a_key_whose_body_is_wrapped_at_another_width() -> None:
+    # ssh reads the body whatever its line width: the checks must not rely on OpenSSH's 70 columns.
+    lines = SSH_KEY.splitlines()
+    body = "".join(lines[1:-1])
+    rewrapped = "\n".join([lines[0], *(body[i : i + 16] for i in range(0, len(body), 16)), lines[-1]]) + "\n"
+    assert ssh_private_key(rewrapped) == rewrapped
+
+
 def test_should_store_a_base64_key_as_the_key_file_text(run: Run) -> None:
     capture = run(gitSyncRepository=SSH_URL, secrets={"gitSyncSshKey": base64.b64encode(SSH_KEY.encode()).decode()})
     assert git_sync_secret(capture).plain_inputs["stringData"]["ssh"] == SSH_KEY
