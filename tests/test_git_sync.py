@@ -477,6 +477,12 @@ KNOWN_HOSTS_CASES = [
     pytest.param(
         "git@github.com:o/r.git", f"# from ssh-keyscan\ngithub.com {FAKE_HOST_KEY}", "github.com", id="built in plus more"
     ),
+    pytest.param(
+        "git@git.example.com:o/r.git",
+        f"git.example.com {FAKE_HOST_KEY}\n[git.example.com]:2222 {FAKE_HOST_KEY}",
+        None,
+        id="two lines",
+    ),
 ]
 
 
@@ -736,6 +742,13 @@ BAD_INPUTS = [
         {"gitSyncSshKey": pem("OPENSSH PRIVATE KEY", b"openssh-key-v1\x00" + struct.pack(">I", 5) + b"none")},
         [f"airflow:gitSyncSshKey = (secret): {KEY_RULE}"],
         id="OpenSSH key cut short inside the cipher's name",
+    ),
+    pytest.param(
+        SSH_ONLY,
+        # Any cipher but 'none' means a passphrase, an empty name too, even where the file ends right after it.
+        {"gitSyncSshKey": pem("OPENSSH PRIVATE KEY", b"openssh-key-v1\x00" + struct.pack(">I", 0))},
+        [f"airflow:gitSyncSshKey = (secret): {PASSPHRASE_RULE}"],
+        id="OpenSSH key whose cipher name is empty, at its end",
     ),
     pytest.param(
         SSH_ONLY,
