@@ -17,6 +17,7 @@ import pytest
 
 import tools.harness
 from components.settings import BUILT_IN_HOST_KEYS, ConfigReader, GitSyncSettings, SettingsError, read_settings, ssh_private_key
+from components.settings.git_repository import GitRepository, GitTransport
 from tests.conftest import Run, config_of, shared
 from tools.harness import (
     RENDER_PLACEHOLDERS,
@@ -976,6 +977,65 @@ BAD_INPUTS = [
         ],
         id="unpinned image",
     ),
+    *[
+        pytest.param(
+            {**HTTPS_ONLY, "gitSyncRef": ref},
+            {},
+            [
+                f"airflow:gitSyncRef = '{ref}': must be a branch, tag or commit such as main, v1.4.0 or a commit hash "
+                "(HEAD: the default branch)"
+            ],
+            id=f"ref {case}",
+        )
+        for ref, case in [
+            ("feature//x", "with an empty part"),
+            ("feature/", "ending in '/'"),
+            ("v1.", "ending in '.'"),
+            ("main.lock", "ending in '.lock'"),
+        ]
+    ],
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncSubPath": "./dags"},
+        {},
+        [
+            "airflow:gitSyncSubPath = './dags': must be a folder such as part2/dags: names of letters, digits, '.', '_' "
+            "and '-' joined by '/'"
+        ],
+        id="sub-path with .",
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncUsername": "dags bot"},
+        {},
+        ["airflow:gitSyncUsername = 'dags bot': must be empty or 1 to 64 letters, digits, '_', '.', '@' or '-'"],
+        id="user name with a space",
+    ),
+    pytest.param(
+        {"gitSyncRepository": "https://bot:hun@ter2@github.com/o/r.git"},
+        {},
+        [
+            "airflow:gitSyncRepository = 'https://bot:***@github.com/o/r.git': must not carry a user name or password: set "
+            "airflow:gitSyncUsername, and airflow:gitSyncToken with --secret"
+        ],
+        id="password with an @ in URL, not echoed",
+    ),
+    pytest.param(
+        {"gitSyncRepository": "https://bot@github.com/o/r.git"},
+        {},
+        [
+            "airflow:gitSyncRepository = 'https://bot@github.com/o/r.git': must not carry a user name or password: set "
+            "airflow:gitSyncUsername, and airflow:gitSyncToken with --secret"
+        ],
+        id="user name in an HTTPS URL",
+    ),
+    *[
+        pytest.param({"gitSyncRepository": url}, {}, [f"airflow:gitSyncRepository = '{url}': {REPOSITORY_RULE}"], id=case)
+        for url, case in [
+            ("https://github.com/o/r.git?ref=main", "query"),
+            ("https://github.com/", "no repository path"),
+            ("ssh://git@github.com:0/o/r.git", "port 0"),
+            ("https://git_host.example.com/o/r.git", "host name with '_'"),
+        ]
+    ],
 ]
 
 
@@ -1003,6 +1063,51 @@ def test_should_accept_settings_at_their_limits(values: dict[str, str], secrets:
     settings = settings_of(config, tuple(config_of(**secrets)))
     assert settings is not None
     assert settings.period == period
+
+
+@pytest.mark.parametrize(
+    ("values", "secrets", "repository"),
+    [
+        pytest.param(
+            {"gitSyncRepository": "git@GitHub.com:o/r.git"},
+            WITH_KEY,
+            GitRepository("git@GitHub.com:o/r.git", GitTransport.SSH, "github.com", 22),
+            id="scp-like, host in lower case",
+        ),
+        pytest.param(
+            {
+                "gitSyncRepository": "ssh://git@git.example.com:1/o/r.git",
+                "gitSyncKnownHosts": f"[git.example.com]:1 {FAKE_HOST_KEY}",
+            },
+            WITH_KEY,
+            GitRepository("ssh://git@git.example.com:1/o/r.git", GitTransport.SSH, "git.example.com", 1),
+            id="ssh:// on port 1",
+        ),
+        pytest.param(
+            HTTPS_ONLY, {}, GitRepository(HTTPS_URL, GitTransport.HTTPS, "github.com", 443), id="https:// on its own port"
+        ),
+        pytest.param(
+            {"gitSyncRepository": "https://git.example.com:65535/X"},
+            {},
+            GitRepository("https://git.example.com:65535/X", GitTransport.HTTPS, "git.example.com", 65535),
+            id="https:// on port 65535, a one-letter path",
+        ),
+    ],
+)
+def test_should_read_the_repositorys_transport_host_and_port(
+    values: dict[str, str], secrets: dict[str, str], repository: GitRepository
+) -> None:
+    config = {**config_of(**values), **config_of(**secrets)}
+    settings = settings_of(config, tuple(config_of(**secrets)))
+    assert settings is not None
+    assert settings.repository == repository
+
+
+def test_should_read_a_sub_path_without_its_final_slash_and_a_user_name_in_any_case() -> None:
+    values = config_of(**HTTPS_ONLY, gitSyncSubPath="teams/X/", gitSyncUsername="Dags.Bot@example")
+    settings = settings_of({**values, **config_of(gitSyncToken=TOKEN)}, ("airflow:gitSyncToken",))
+    assert settings is not None
+    assert (settings.sub_path, settings.username) == ("teams/X", "Dags.Bot@example")
 
 
 @pytest.mark.parametrize(

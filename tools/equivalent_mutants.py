@@ -29,6 +29,45 @@ EQUIVALENT: tuple[Equivalent, ...] = (
     # --- settings: core, scheduling, customisation, reader, rules, secrets, autoscaling, metrics, worker_logs, resources
     # --- settings: ssh, git_sync, git_repository, database, edge
     Equivalent(
+        "components.settings.git_repository.x_git_repository_or_empty",
+        'if scp_like and "://" not in raw:',
+        'if scp_like and "XX://XX" not in raw:',
+        "an scp-like URL with '://' has it in its path, which the path rule refuses; urlsplit finds no scheme in it either",
+    ),
+    *(
+        Equivalent(
+            "components.settings.git_repository.x_git_repository_or_empty",
+            'user = (parts.username or "") if transport is GitTransport.SSH else "git"',
+            mutant,
+            "the HTTPS user is only checked against the user rule, which any of these passes",
+        )
+        for mutant in (
+            'user = (parts.username or "") if transport is GitTransport.SSH else "XXgitXX"',
+            'user = (parts.username or "") if transport is GitTransport.SSH else "GIT"',
+        )
+    ),
+    Equivalent(
+        "components.settings.git_repository.x_git_repository_or_empty",
+        'host, path = parts.hostname or "", parts.path.lstrip("/")',
+        'host, path = parts.hostname or "XXXX", parts.path.lstrip("/")',
+        "the host rule allows lower case only: an upper-case stand-in is refused like the empty one",
+    ),
+    Equivalent(
+        "components.settings.git_repository.x_git_repository_or_empty",
+        'host, path = parts.hostname or "", parts.path.lstrip("/")',
+        'host, path = parts.hostname or "", parts.path.rstrip("/")',
+        "the path is only checked, by rules that allow '/' anywhere; all slashes strip to empty from either end",
+    ),
+    *(
+        Equivalent(
+            "components.settings.git_repository.x_git_repository_or_empty",
+            "or not 0 < port < 65536",
+            mutant,
+            "urlsplit raises on a port above 65535, and an scp-like URL is on 22",
+        )
+        for mutant in ("or not 0 < port <= 65536", "or not 0 < port < 65537")
+    ),
+    Equivalent(
         "components.settings.ssh.xǁKnownHostsLineǁcovers",
         'return any(not pattern.startswith("!") and host_pattern_matches(pattern, name) for pattern in self.hosts)',
         'return any(not pattern.startswith("XX!XX") and host_pattern_matches(pattern, name) for pattern in self.hosts)',
