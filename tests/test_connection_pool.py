@@ -14,7 +14,7 @@ import pytest
 
 from components.connection_pool import pgbouncer_files
 from components.database_url import DatabaseConnection
-from components.settings import PgBouncerSettings, ProcessSettings, Resources
+from components.settings import ConfigReader, PgBouncerSettings, ProcessSettings, Resources, read_settings
 from tests.conftest import Run, config_of, settings_problems, shared
 from tests.test_network_policies import INTERNET, Cluster, allows, cluster_of
 from tools.harness import Capture, reveal, run_program
@@ -305,3 +305,10 @@ def test_should_not_deploy_pgbouncer_by_default(default_run: Capture) -> None:
 def test_should_refuse_bad_pool_settings_naming_key_value_and_rule(values: dict[str, str], problem: str) -> None:
     (found,) = settings_problems(config_of(**values))
     assert found.startswith(problem), found
+
+
+def test_should_accept_a_pool_as_large_as_its_clients() -> None:
+    # Every client then has a server connection of its own: the pool can fill, unlike a larger one.
+    values = config_of(pgbouncerEnabled=True, pgbouncerMaxClientConnections=50, pgbouncerPoolSize=50)
+    pgbouncer = read_settings(ConfigReader(raw=values.get, is_secret=lambda key: False), "test").pgbouncer
+    assert (pgbouncer.max_client_connections, pgbouncer.pool_size) == (50, 50)

@@ -17,6 +17,7 @@ import pytest
 
 import tools.harness
 from components.settings import BUILT_IN_HOST_KEYS, ConfigReader, GitSyncSettings, SettingsError, read_settings, ssh_private_key
+from components.settings.git_repository import GitRepository, GitTransport
 from tests.conftest import Run, config_of, shared
 from tools.harness import (
     RENDER_PLACEHOLDERS,
@@ -435,6 +436,14 @@ def test_should_accept_the_key_as_text_or_base64(given: str) -> None:
     assert ssh_private_key(given) == SSH_KEY
 
 
+def test_should_accept_a_key_whose_body_is_wrapped_at_another_width() -> None:
+    # ssh reads the body whatever its line width: the checks must not rely on OpenSSH's 70 columns.
+    lines = SSH_KEY.splitlines()
+    body = "".join(lines[1:-1])
+    rewrapped = "\n".join([lines[0], *(body[i : i + 16] for i in range(0, len(body), 16)), lines[-1]]) + "\n"
+    assert ssh_private_key(rewrapped) == rewrapped
+
+
 def test_should_store_a_base64_key_as_the_key_file_text(run: Run) -> None:
     capture = run(gitSyncRepository=SSH_URL, secrets={"gitSyncSshKey": base64.b64encode(SSH_KEY.encode()).decode()})
     assert git_sync_secret(capture).plain_inputs["stringData"]["ssh"] == SSH_KEY
@@ -456,8 +465,24 @@ KNOWN_HOSTS_CASES = [
     pytest.param("ssh://git@git.example.com:2222/o/r.git", f"[git.example.com]:2222 {FAKE_HOST_KEY}", None, id="other port"),
     pytest.param("git@git.example.com:o/r.git", f"{hashed_host('git.example.com')} {FAKE_HOST_KEY}", None, id="hashed"),
     pytest.param("git@git.example.com:o/r.git", f"*.example.com {FAKE_HOST_KEY}", None, id="wildcard"),
+    pytest.param("git@git.example.com:o/r.git", f"git.example.co? {FAKE_HOST_KEY}", None, id="one-character wildcard"),
+    pytest.param(
+        "git@git.example.com:o/r.git", f"192.0.2.10,git.example.com {FAKE_HOST_KEY}", None, id="address, then the name"
+    ),
+    pytest.param(
+        "git@git.example.com:o/r.git", f"!ci.example.com,*.example.com {FAKE_HOST_KEY}", None, id="another host negated"
+    ),
+    pytest.param(
+        "git@git.example.com:o/r.git", f"@cert-authority *.example.com {FAKE_HOST_KEY}", None, id="certificate authority"
+    ),
     pytest.param(
         "git@github.com:o/r.git", f"# from ssh-keyscan\ngithub.com {FAKE_HOST_KEY}", "github.com", id="built in plus more"
+    ),
+    pytest.param(
+        "git@git.example.com:o/r.git",
+        f"git.example.com {FAKE_HOST_KEY}\n[git.example.com]:2222 {FAKE_HOST_KEY}",
+        None,
+        id="two lines",
     ),
 ]
 
@@ -643,6 +668,12 @@ BAD_INPUTS = [
     ),
     pytest.param(
         SSH_ONLY,
+        {"gitSyncSshKey": base64.b64encode(SSH_KEY.encode()).decode() + "*"},
+        [f"airflow:gitSyncSshKey = (secret): {KEY_RULE}"],
+        id="base64 of a key with a character outside base64",
+    ),
+    pytest.param(
+        SSH_ONLY,
         {"gitSyncSshKey": SSH_KEY.replace("OPENSSH PRIVATE KEY", "CERTIFICATE")},
         [f"airflow:gitSyncSshKey = (secret): {KEY_RULE}"],
         id="PEM but no key",
@@ -712,6 +743,13 @@ BAD_INPUTS = [
         {"gitSyncSshKey": pem("OPENSSH PRIVATE KEY", b"openssh-key-v1\x00" + struct.pack(">I", 5) + b"none")},
         [f"airflow:gitSyncSshKey = (secret): {KEY_RULE}"],
         id="OpenSSH key cut short inside the cipher's name",
+    ),
+    pytest.param(
+        SSH_ONLY,
+        # Any cipher but 'none' means a passphrase, an empty name too, even where the file ends right after it.
+        {"gitSyncSshKey": pem("OPENSSH PRIVATE KEY", b"openssh-key-v1\x00" + struct.pack(">I", 0))},
+        [f"airflow:gitSyncSshKey = (secret): {PASSPHRASE_RULE}"],
+        id="OpenSSH key whose cipher name is empty, at its end",
     ),
     pytest.param(
         SSH_ONLY,
@@ -808,6 +846,26 @@ BAD_INPUTS = [
         ],
         id="known_hosts garbage",
     ),
+    *[
+        pytest.param(
+            {**SSH_ONLY, "gitSyncKnownHosts": line},
+            WITH_KEY,
+            [
+                f"airflow:gitSyncKnownHosts = '{line}': line 1 is not a known_hosts line '<host> <key type> <base64 key>' "
+                "as printed by ssh-keyscan"
+            ],
+            id=case,
+        )
+        for line, case in [
+            (f"github.com {FAKE_HOST_KEY}*", "key not base64"),
+            (f"github.com ssh-rsa {FAKE_HOST_KEY.split()[1]}", "key of another type than its line says"),
+            (f"@trusted github.com {FAKE_HOST_KEY}", "unknown marker"),
+            (f"github.com,|1|bm90IGhhc2hlZA== {FAKE_HOST_KEY}", "hashed name without its hash, after a plain name"),
+            # ssh compares a hashed name as written: one it can never match must not pass for the repository's host.
+            (f"{hashed_host('github.com')}| {FAKE_HOST_KEY}", "hashed name with a stray '|'"),
+            (f"{hashed_host('github.com').replace('|AAEC', '|AA*EC')} {FAKE_HOST_KEY}", "salt not base64"),
+        ]
+    ],
     pytest.param(
         {"gitSyncDagRefreshInterval": 60},
         {},
@@ -919,6 +977,65 @@ BAD_INPUTS = [
         ],
         id="unpinned image",
     ),
+    *[
+        pytest.param(
+            {**HTTPS_ONLY, "gitSyncRef": ref},
+            {},
+            [
+                f"airflow:gitSyncRef = '{ref}': must be a branch, tag or commit such as main, v1.4.0 or a commit hash "
+                "(HEAD: the default branch)"
+            ],
+            id=f"ref {case}",
+        )
+        for ref, case in [
+            ("feature//x", "with an empty part"),
+            ("feature/", "ending in '/'"),
+            ("v1.", "ending in '.'"),
+            ("main.lock", "ending in '.lock'"),
+        ]
+    ],
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncSubPath": "./dags"},
+        {},
+        [
+            "airflow:gitSyncSubPath = './dags': must be a folder such as part2/dags: names of letters, digits, '.', '_' "
+            "and '-' joined by '/'"
+        ],
+        id="sub-path with .",
+    ),
+    pytest.param(
+        {**HTTPS_ONLY, "gitSyncUsername": "dags bot"},
+        {},
+        ["airflow:gitSyncUsername = 'dags bot': must be empty or 1 to 64 letters, digits, '_', '.', '@' or '-'"],
+        id="user name with a space",
+    ),
+    pytest.param(
+        {"gitSyncRepository": "https://bot:hun@ter2@github.com/o/r.git"},
+        {},
+        [
+            "airflow:gitSyncRepository = 'https://bot:***@github.com/o/r.git': must not carry a user name or password: set "
+            "airflow:gitSyncUsername, and airflow:gitSyncToken with --secret"
+        ],
+        id="password with an @ in URL, not echoed",
+    ),
+    pytest.param(
+        {"gitSyncRepository": "https://bot@github.com/o/r.git"},
+        {},
+        [
+            "airflow:gitSyncRepository = 'https://bot@github.com/o/r.git': must not carry a user name or password: set "
+            "airflow:gitSyncUsername, and airflow:gitSyncToken with --secret"
+        ],
+        id="user name in an HTTPS URL",
+    ),
+    *[
+        pytest.param({"gitSyncRepository": url}, {}, [f"airflow:gitSyncRepository = '{url}': {REPOSITORY_RULE}"], id=case)
+        for url, case in [
+            ("https://github.com/o/r.git?ref=main", "query"),
+            ("https://github.com/", "no repository path"),
+            ("ssh://git@github.com:0/o/r.git", "port 0"),
+            ("https://git_host.example.com/o/r.git", "host name with '_'"),
+        ]
+    ],
 ]
 
 
@@ -946,6 +1063,51 @@ def test_should_accept_settings_at_their_limits(values: dict[str, str], secrets:
     settings = settings_of(config, tuple(config_of(**secrets)))
     assert settings is not None
     assert settings.period == period
+
+
+@pytest.mark.parametrize(
+    ("values", "secrets", "repository"),
+    [
+        pytest.param(
+            {"gitSyncRepository": "git@GitHub.com:o/r.git"},
+            WITH_KEY,
+            GitRepository("git@GitHub.com:o/r.git", GitTransport.SSH, "github.com", 22),
+            id="scp-like, host in lower case",
+        ),
+        pytest.param(
+            {
+                "gitSyncRepository": "ssh://git@git.example.com:1/o/r.git",
+                "gitSyncKnownHosts": f"[git.example.com]:1 {FAKE_HOST_KEY}",
+            },
+            WITH_KEY,
+            GitRepository("ssh://git@git.example.com:1/o/r.git", GitTransport.SSH, "git.example.com", 1),
+            id="ssh:// on port 1",
+        ),
+        pytest.param(
+            HTTPS_ONLY, {}, GitRepository(HTTPS_URL, GitTransport.HTTPS, "github.com", 443), id="https:// on its own port"
+        ),
+        pytest.param(
+            {"gitSyncRepository": "https://git.example.com:65535/X"},
+            {},
+            GitRepository("https://git.example.com:65535/X", GitTransport.HTTPS, "git.example.com", 65535),
+            id="https:// on port 65535, a one-letter path",
+        ),
+    ],
+)
+def test_should_read_the_repositorys_transport_host_and_port(
+    values: dict[str, str], secrets: dict[str, str], repository: GitRepository
+) -> None:
+    config = {**config_of(**values), **config_of(**secrets)}
+    settings = settings_of(config, tuple(config_of(**secrets)))
+    assert settings is not None
+    assert settings.repository == repository
+
+
+def test_should_read_a_sub_path_without_its_final_slash_and_a_user_name_in_any_case() -> None:
+    values = config_of(**HTTPS_ONLY, gitSyncSubPath="teams/X/", gitSyncUsername="Dags.Bot@example")
+    settings = settings_of({**values, **config_of(gitSyncToken=TOKEN)}, ("airflow:gitSyncToken",))
+    assert settings is not None
+    assert (settings.sub_path, settings.username) == ("teams/X", "Dags.Bot@example")
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pulumi
 import pytest
 
 from components.ingress import HostError, wildcard_host
-from components.settings import WildcardDns
+from components.settings import ConfigReader, WildcardDns, read_settings
 from tests.conftest import Run, config_of, settings_problems
 from tools.harness import Capture
 
@@ -220,6 +220,16 @@ BAD_INPUT = [
         "(lower-case labels of letters, digits and '-', separated by '.')",
     ),
     (
+        {"domain": "a" * 64 + ".acme-corp.io"},
+        f"airflow:domain = '{'a' * 64}.acme-corp.io': must be empty or a fully qualified host name such as "
+        "airflow.example.com (lower-case labels of letters, digits and '-', separated by '.')",
+    ),
+    (
+        {"domain": "airflow.acme-corp.123"},
+        "airflow:domain = 'airflow.acme-corp.123': must be empty or a fully qualified host name such as "
+        "airflow.example.com (lower-case labels of letters, digits and '-', separated by '.')",
+    ),
+    (
         {"wildcardDnsService": "xip.io"},
         "airflow:wildcardDnsService = 'xip.io': must be one of sslip.io, nip.io",
     ),
@@ -229,6 +239,12 @@ BAD_INPUT = [
 @pytest.mark.parametrize(("values", "message"), BAD_INPUT, ids=[str(v) for v, _ in BAD_INPUT])
 def test_should_name_key_value_and_rule_for_bad_host_settings(values: dict[str, str], message: str) -> None:
     assert settings_problems(config_of(**values)) == [message]
+
+
+@pytest.mark.parametrize("domain", ["airflow.dev", "a" * 63 + ".acme-corp.io"], ids=["two labels", "a label of 63"])
+def test_should_accept_a_domain_at_the_limits_of_a_host_name(domain: str) -> None:
+    reader = ConfigReader(raw=config_of(domain=domain).get, is_secret=lambda key: False)
+    assert read_settings(reader, "test").edge.domain == domain
 
 
 def test_should_fail_the_program_with_every_bad_edge_setting(run: Run) -> None:

@@ -116,6 +116,14 @@ def test_should_validate_a_secret_without_echoing_it() -> None:
     ]
 
 
+def test_should_name_the_rule_of_a_bad_external_database_url_without_echoing_it() -> None:
+    url = "mysql://u:hunter2@db/airflow"
+    problems = settings_problems({"airflow:externalDatabaseUrl": url}, ("airflow:externalDatabaseUrl",))
+    assert problems == [
+        "airflow:externalDatabaseUrl = (secret): must be a PostgreSQL URL such as postgresql://user:password@host:5432/airflow"
+    ]
+
+
 def test_should_take_every_default_from_pulumi_yaml() -> None:
     settings = settings_from({})
     schema = config_schema()

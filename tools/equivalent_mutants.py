@@ -28,6 +28,108 @@ class Equivalent:
 EQUIVALENT: tuple[Equivalent, ...] = (
     # --- settings: core, scheduling, customisation, reader, rules, secrets, autoscaling, metrics, worker_logs, resources
     # --- settings: ssh, git_sync, git_repository, database, edge
+    Equivalent(
+        "components.settings.git_repository.x_git_repository_or_empty",
+        'if scp_like and "://" not in raw:',
+        'if scp_like and "XX://XX" not in raw:',
+        "an scp-like URL with '://' has it in its path, which the path rule refuses; urlsplit finds no scheme in it either",
+    ),
+    *(
+        Equivalent(
+            "components.settings.git_repository.x_git_repository_or_empty",
+            'user = (parts.username or "") if transport is GitTransport.SSH else "git"',
+            mutant,
+            "the HTTPS user is only checked against the user rule, which any of these passes",
+        )
+        for mutant in (
+            'user = (parts.username or "") if transport is GitTransport.SSH else "XXgitXX"',
+            'user = (parts.username or "") if transport is GitTransport.SSH else "GIT"',
+        )
+    ),
+    Equivalent(
+        "components.settings.git_repository.x_git_repository_or_empty",
+        'host, path = parts.hostname or "", parts.path.lstrip("/")',
+        'host, path = parts.hostname or "XXXX", parts.path.lstrip("/")',
+        "the host rule allows lower case only: an upper-case stand-in is refused like the empty one",
+    ),
+    Equivalent(
+        "components.settings.git_repository.x_git_repository_or_empty",
+        'host, path = parts.hostname or "", parts.path.lstrip("/")',
+        'host, path = parts.hostname or "", parts.path.rstrip("/")',
+        "the path is only checked, by rules that allow '/' anywhere; all slashes strip to empty from either end",
+    ),
+    *(
+        Equivalent(
+            "components.settings.git_repository.x_git_repository_or_empty",
+            "or not 0 < port < 65536",
+            mutant,
+            "urlsplit raises on a port above 65535, and an scp-like URL is on 22",
+        )
+        for mutant in ("or not 0 < port <= 65536", "or not 0 < port < 65537")
+    ),
+    Equivalent(
+        "components.settings.ssh.xǁKnownHostsLineǁcovers",
+        'return any(not pattern.startswith("!") and host_pattern_matches(pattern, name) for pattern in self.hosts)',
+        'return any(not pattern.startswith("XX!XX") and host_pattern_matches(pattern, name) for pattern in self.hosts)',
+        "a '!' pattern matches only a name starting with '!', and a repository's known_hosts name never does",
+    ),
+    Equivalent(
+        "components.settings.ssh.x_base64_text",
+        'return base64.b64decode("".join(raw.split()), validate=True).decode("utf-8")',
+        'return base64.b64decode("".join(raw.split()), validate=True).decode("UTF-8")',
+        "codec names are case-insensitive",
+    ),
+    *(
+        Equivalent(
+            "components.settings.ssh.x_host_pattern_matches",
+            'salt, digest = pattern[3:].split("|", 1)',
+            mutant,
+            "with one '|' after the salt every split is the same; with more, strict base64 or the unpacking raises "
+            "ValueError alike",
+        )
+        for mutant in (
+            'salt, digest = pattern[3:].split("|", )',
+            'salt, digest = pattern[3:].rsplit("|", 1)',
+            'salt, digest = pattern[3:].split("|", 2)',
+        )
+    ),
+    Equivalent(
+        "components.settings.ssh.x_known_hosts_line",
+        'host_pattern_matches(pattern, "")',
+        'host_pattern_matches(pattern, "XXXX")',
+        "the call only checks that the hashed pattern parses; the name is only hashed, never parsed",
+    ),
+    *(
+        Equivalent(
+            "components.settings.ssh.x_known_hosts_line",
+            'blob, key_type, hosts = b"", "", ""',
+            mutant,
+            "after a parse error the key type is not a known one either way, which alone refuses the line",
+        )
+        for mutant in (
+            'blob, key_type, hosts = b"XXXX", "", ""',
+            'blob, key_type, hosts = b"", "XXXX", ""',
+            'blob, key_type, hosts = b"", "", "XXXX"',
+        )
+    ),
+    Equivalent(
+        "components.settings.ssh.x_known_hosts_line",
+        'or not blob.startswith(struct.pack(">I", len(encoded_type)) + encoded_type)  # the key says its own type',
+        'or not blob.startswith(struct.pack(">i", len(encoded_type)) + encoded_type)  # the key says its own type',
+        "a known key type's length is far below 2**31, where signed and unsigned pack alike",
+    ),
+    Equivalent(
+        "components.settings.ssh.x_openssh_cipher",
+        '(length,) = struct.unpack_from(">I", blob, len(OPENSSH_KEY_MAGIC))',
+        '(length,) = struct.unpack_from(">i", blob, len(OPENSSH_KEY_MAGIC))',
+        "a length of 2 GiB or more, negative when signed, fails the length check either way",
+    ),
+    Equivalent(
+        "components.settings.ssh.x_openssh_cipher",
+        'return cipher.decode("ascii", "replace")',
+        'return cipher.decode("ASCII", "replace")',
+        "codec names are case-insensitive",
+    ),
     # --- airflow, airflow_overrides, pod_customisation, kube, git_sync, secrets, worker_logs, log_groomer,
     # disruption_budgets, database_url
     # --- postgres, redis, connection_pool, database_backup, metadata_cleanup, metrics_exporter, worker_autoscaler,

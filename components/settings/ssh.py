@@ -156,8 +156,9 @@ def host_pattern_matches(pattern: str, name: str) -> bool:
     """ssh's matching of a known_hosts host field: `*` and `?` wildcards, or a hashed name (`|1|salt|hmac`)."""
     if pattern.startswith("|1|"):
         salt, digest = pattern[3:].split("|", 1)
-        expected = hmac.new(base64.b64decode(salt), name.encode(), hashlib.sha1).digest()
-        return hmac.compare_digest(expected, base64.b64decode(digest))
+        # Strict base64: ssh compares the field as written, so a stray character is a name it never matches.
+        expected = hmac.new(base64.b64decode(salt, validate=True), name.encode(), hashlib.sha1).digest()
+        return hmac.compare_digest(expected, base64.b64decode(digest, validate=True))
     wildcard = re.escape(pattern.lower()).replace(r"\*", ".*").replace(r"\?", ".")
     return re.fullmatch(wildcard, name.lower()) is not None
 
