@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from components.settings import COMPONENTS, ConfigReader, ProcessSettings, Resources, oversubscription, read_settings
-from components.settings.scheduling import SCHEMA_FILE
+from components.settings.scheduling import SCHEMA_FILE, check
 from tests.conftest import Run, config_of, settings_problems
 from tools.harness import Capture, is_secret, reveal
 from tools.pod_security import PodTemplate, pod_templates, rendered
@@ -380,10 +380,48 @@ def test_should_place_pods_by_the_default_and_let_a_component_replace_it_field_b
         ({"worker": {"securityContext": {"privileged": True}}}, "airflow:scheduling.worker.securityContext = {'privileged': True}: must be one of the fields nodeSelector, tolerations, affinity, topologySpreadConstraints, priorityClassName"),
         ({"workers": {"nodeSelector": {"pool": "w"}}}, f"airflow:scheduling.workers = (entry): must be one of default, {', '.join(COMPONENTS)}, holding PodSpec fields"),
         ({"default": {"priorityClassName": 5}}, "airflow:scheduling.default.priorityClassName = (value): must be of type string"),
+        ({"worker": {"topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": 5, "whenUnsatisfiable": "DoNotSchedule"}]}}, "airflow:scheduling.worker.topologySpreadConstraints[0].topologyKey = (value): must be of type string"),
+        ({"default": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"zone": []}]}}}}}, "airflow:scheduling.default.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].zone = (value): is not a field of Kubernetes' schema here"),
     ],
 )  # fmt: skip
 def test_should_refuse_placement_kubernetes_would_refuse_naming_the_key_path(scheduling: dict[str, Any], problem: str) -> None:
     assert settings_problems(config_of(scheduling=json.dumps(scheduling))) == [problem]
+
+
+def test_should_report_every_misplaced_value_not_only_the_last() -> None:
+    # A bool is an int to Python, but never an integer to Kubernetes.
+    scheduling = {
+        "default": {"tolerations": [{**TAINTED_POOL, "tolerationSeconds": True}, {**TAINTED_POOL, "tolerationSeconds": "60"}]},
+        "worker": {"nodeSelector": {"pool": 5, "zone": None, "disk": ["ssd"]}},
+    }
+    assert settings_problems(config_of(scheduling=json.dumps(scheduling))) == [
+        "airflow:scheduling.default.tolerations[0].tolerationSeconds = (value): must be of type integer",
+        "airflow:scheduling.default.tolerations[1].tolerationSeconds = (value): must be of type integer",
+        "airflow:scheduling.worker.nodeSelector.pool = (value): must be of type string",
+        "airflow:scheduling.worker.nodeSelector.disk = (value): must be of type string",
+    ]
+
+
+def test_should_accept_null_where_kubernetes_does() -> None:
+    scheduling = {"default": {"tolerations": None, "affinity": {"nodeAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": None}]}}}}}  # fmt: skip
+    config = config_of(scheduling=json.dumps(scheduling))
+    assert read_settings(ConfigReader(raw=config.get, is_secret=lambda _: False), "test").customisation.scheduling == scheduling
+
+
+def test_should_check_the_schema_keywords_kubernetes_1_32_does_not_use_yet() -> None:
+    """The shipped schema has no `enum`, no boolean and no type of two names besides null; a regenerated one may."""
+    node = {"properties": {
+        "policy": {"enum": ["Honor", 2]},
+        "port": {"type": ["integer", "string", "null"]},
+        "enabled": {"type": "boolean"},
+    }}  # fmt: skip
+    assert check({"policy": "Ignore", "port": 1.5, "enabled": 1}, node, "spec") == [
+        ("spec.policy", "must be one of Honor, 2"),
+        ("spec.port", "must be of type integer or string"),
+        ("spec.enabled", "must be of type boolean"),
+    ]
+    assert check({"policy": "Honor", "port": None, "enabled": True}, node, "spec") == []
 
 
 def test_should_ship_the_current_schema_of_the_placement_fields() -> None:

@@ -27,6 +27,18 @@ class Equivalent:
 
 EQUIVALENT: tuple[Equivalent, ...] = (
     # --- settings: core, scheduling, customisation, reader, rules, secrets, autoscaling, metrics, worker_logs, resources
+    Equivalent(
+        "components.settings.scheduling.x_check",
+        "close = difflib.get_close_matches(name, properties, n=1)",
+        "close = difflib.get_close_matches(name, properties, )",
+        "only the best match is shown: nlargest's first of 1, 2 or 3 is the same (the candidates are distinct)",
+    ),
+    Equivalent(
+        "components.settings.scheduling.x_check",
+        "close = difflib.get_close_matches(name, properties, n=1)",
+        "close = difflib.get_close_matches(name, properties, n=2)",
+        "only the best match is shown: nlargest's first of 1, 2 or 3 is the same (the candidates are distinct)",
+    ),
     # --- settings: ssh, git_sync, git_repository, database, edge
     # --- airflow, airflow_overrides, pod_customisation, kube, git_sync, secrets, worker_logs, log_groomer,
     # disruption_budgets, database_url
