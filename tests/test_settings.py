@@ -194,6 +194,29 @@ def test_should_refuse_a_key_pulumi_yaml_does_not_declare_and_name_the_closest(k
     assert caught.value.problems == [problem]
 
 
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (
+            {"airflow:workerReplicas": "two"},
+            "Invalid stack configuration (1 problem):\n"
+            "  - airflow:workerReplicas = 'two': must be a whole number from 1 to 100",
+        ),
+        (
+            {"airflow:workerReplicas": "two", "airflow:schedulerReplicas": "21"},
+            "Invalid stack configuration (2 problems):\n"
+            "  - airflow:schedulerReplicas = '21': must be a whole number from 1 to 20\n"
+            "  - airflow:workerReplicas = 'two': must be a whole number from 1 to 100",
+        ),
+    ],
+)
+def test_should_count_the_problems_and_list_each_on_a_line_of_its_own(values: dict[str, str], message: str) -> None:
+    # The message is what `pulumi up` prints: every problem at once, not the first only.
+    with pytest.raises(SettingsError) as caught:
+        settings_from(values)
+    assert str(caught.value) == message
+
+
 def test_should_refuse_an_undeclared_key_through_the_program(run: Run) -> None:
     with pytest.raises(pulumi.RunError) as caught:
         run(workerReplica=3)
