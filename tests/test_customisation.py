@@ -467,6 +467,13 @@ def test_should_refuse_a_webserver_config_that_is_not_python() -> None:
     ]
 
 
+def test_should_not_echo_an_encrypted_webserver_config_that_is_not_python() -> None:
+    config = config_of(webserverConfig="CLIENT_SECRET = = 'oauth-s3cret-Zq'\n")
+    assert settings_problems(config, secret_keys=["airflow:webserverConfig"]) == [
+        "airflow:webserverConfig = (secret): is not valid Python: line 1: invalid syntax"
+    ]
+
+
 def test_should_refuse_pointing_fab_at_another_config_file() -> None:
     assert settings_problems(config_of(airflowConfig=json.dumps({"fab": {"config_file": "/x.py"}}))) == [
         "airflow:airflowConfig.fab.config_file = '/x.py': is set by the stack: airflow:webserverConfig"

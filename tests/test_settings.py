@@ -59,6 +59,12 @@ BAD_VALUES = [
     ),
     ("adminEmail", "admin", "airflow:adminEmail = 'admin': must be an e-mail address such as ops@example.com"),
     (
+        "airflowImageRepository",
+        "apache/airflow:3.3.2",
+        "airflow:airflowImageRepository = 'apache/airflow:3.3.2': must be an image repository without tag, such as "
+        "apache/airflow or registry.example.com/airflow",
+    ),
+    (
         "airflowImageTag",
         "3.3.2 latest",
         "airflow:airflowImageTag = '3.3.2 latest': must be an image tag: letters, digits, '_', '.' and '-', "
@@ -166,6 +172,12 @@ def test_should_refuse_to_read_as_secret_a_key_not_declared_optional() -> None:
         ConfigReader(raw=lambda key: None, is_secret=lambda key: True).secret("namespace")
 
 
+def test_should_name_a_key_read_but_not_declared() -> None:
+    with pytest.raises(KeyError) as caught:
+        ConfigReader(raw=lambda key: None, is_secret=lambda key: False).text("workerReplica")
+    assert caught.value.args == ("config key 'workerReplica' is read but not declared in Pulumi.yaml",)
+
+
 def test_should_fail_the_program_with_the_message_and_no_traceback(run: Run) -> None:
     with pytest.raises(pulumi.RunError) as caught:
         run(workerReplicas="two")
@@ -223,6 +235,14 @@ def test_should_refuse_an_undeclared_key_through_the_program(run: Run) -> None:
     assert "airflow:workerReplica = (set): is not a key this program reads: did you mean airflow:workerReplicas?" in (
         str(caught.value)
     )
+
+
+def test_should_accept_both_ends_of_a_range() -> None:
+    settings = settings_from(
+        {"airflow:schedulerReplicas": "20", "airflow:workerReplicas": " 100 ", "airflow:triggererReplicas": "1"}
+    )
+    replicas = (settings.scheduler.replicas, settings.worker.replicas, settings.triggerer.replicas)  # type: ignore[attr-defined]
+    assert replicas == (20, 100, 1)
 
 
 @pytest.mark.parametrize("tag", ["3.3.2", "3.3.2-python3.12", "v3.3.1", "latest-3", "my-build-42"])
