@@ -302,6 +302,7 @@ def test_should_set_the_workers_celery_concurrency(run: Run) -> None:
         (17, "2", "8Gi", "17 tasks on 2 CPU is more than 8 per core"),
         (16, "4", "2Gi", "16 tasks in 2Gi leave less than 200Mi each"),
         (4, "500m", "1Gi", None),
+        (5, "2", "1000Mi", None),  # exactly 200Mi each
     ],
 )
 def test_should_tell_when_the_workers_concurrency_clearly_oversubscribes_it(
