@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from operator import attrgetter
 
 import pulumi
 import pytest
@@ -237,12 +238,32 @@ def test_should_refuse_an_undeclared_key_through_the_program(run: Run) -> None:
     )
 
 
-def test_should_accept_both_ends_of_a_range() -> None:
-    settings = settings_from(
-        {"airflow:schedulerReplicas": "20", "airflow:workerReplicas": " 100 ", "airflow:triggererReplicas": "1"}
-    )
-    replicas = (settings.scheduler.replicas, settings.worker.replicas, settings.triggerer.replicas)  # type: ignore[attr-defined]
-    assert replicas == (20, 100, 1)
+RANGES = [
+    # (key, lowest, highest, the setting it gives)
+    ("apiServerReplicas", 1, 20, "api_server.replicas"),
+    ("schedulerReplicas", 1, 20, "scheduler.replicas"),
+    ("dagProcessorReplicas", 1, 20, "dag_processor.replicas"),
+    ("triggererReplicas", 1, 20, "triggerer.replicas"),
+    ("workerReplicas", 1, 100, "worker.replicas"),
+    ("workerTerminationGracePeriod", 30, 86400, "worker_termination_grace_period"),
+    ("apiServerMaxReplicas", 1, 20, "api_server_autoscaling.max_replicas"),
+    ("apiServerCpuUtilization", 10, 100, "api_server_autoscaling.cpu_utilization"),
+    ("workerMaxReplicas", 1, 100, "worker_autoscaling.max_replicas"),
+    ("workerAutoscalingPollingInterval", 1, 3600, "worker_autoscaling.polling_interval"),
+    ("workerAutoscalingCooldownPeriod", 30, 86400, "worker_autoscaling.cooldown_period"),
+    ("workerConcurrency", 1, 1000, "customisation.worker_concurrency"),
+    ("workerLogsRetentionDays", 1, 3650, "worker_logs.retention_days"),
+]
+
+
+@pytest.mark.parametrize(("key", "low", "high", "field"), RANGES)
+def test_should_take_both_ends_of_each_range_and_refuse_one_past_them(key: str, low: int, high: int, field: str) -> None:
+    for value in (low, high):
+        assert attrgetter(field)(settings_from({f"airflow:{key}": str(value)})) == value, value
+    for value in (low - 1, high + 1):
+        assert settings_problems(config_of(**{key: value})) == [
+            f"airflow:{key} = '{value}': must be a whole number from {low} to {high}"
+        ], value
 
 
 @pytest.mark.parametrize("tag", ["3.3.2", "3.3.2-python3.12", "v3.3.1", "latest-3", "my-build-42"])
