@@ -78,6 +78,19 @@ BAD_VALUES = [
         "such as postgres:18.1",
     ),
     (
+        "postgresImage",
+        "registry.example.com:5000/postgres",
+        "airflow:postgresImage = 'registry.example.com:5000/postgres': must be a pinned image reference "
+        "repository:tag (or @sha256:digest), such as postgres:18.1",
+    ),
+    (
+        "airflowImageTag",
+        "v2.10.5",
+        "airflow:airflowImageTag = 'v2.10.5': must be an Airflow 3.x image tag such as 3.3.2 (this stack runs Airflow "
+        "3's processes)",
+    ),
+    ("adminUsername", "ops admin", "airflow:adminUsername = 'ops admin': must be 1 to 64 letters, digits, '_', '.', '@' or '-'"),
+    (
         "postgresStorageClass",
         "Fast_SSD",
         "airflow:postgresStorageClass = 'Fast_SSD': must be empty or a DNS-1123 subdomain "
@@ -89,6 +102,25 @@ BAD_VALUES = [
 @pytest.mark.parametrize(("key", "value", "message"), BAD_VALUES, ids=[f"{k}={v!r}" for k, v, _ in BAD_VALUES])
 def test_should_name_key_value_and_rule_for_a_bad_value(key: str, value: str, message: str) -> None:
     assert settings_problems({f"airflow:{key}": value}) == [message]
+
+
+def test_should_accept_what_each_rule_allows_at_its_edges() -> None:
+    digest = "sha256:" + "0af9" * 16
+    settings = settings_from({
+        "airflow:adminUsername": "Ops.Admin@acme-1_x",
+        "airflow:airflowImageDigest": digest,
+        "airflow:postgresImage": "registry.example.com:5000/team/postgres:18.1",
+    })  # fmt: skip
+    assert settings.admin_username == "Ops.Admin@acme-1_x"  # type: ignore[attr-defined]
+    assert settings.airflow_image == f"apache/airflow:3.3.2@{digest}"  # type: ignore[attr-defined]
+    assert settings.postgres.image == "registry.example.com:5000/team/postgres:18.1"  # type: ignore[attr-defined]
+
+
+def test_should_pass_a_default_as_the_text_the_cli_would() -> None:
+    # The CLI writes a YAML boolean in lower case and an object or array as JSON.
+    reader = ConfigReader(raw=lambda key: None, is_secret=lambda key: False)
+    defaults = [reader.default(key) for key in ("skipAwait", "workerReplicas", "namespace", "scheduling")]
+    assert defaults == ["false", "1", "airflow", "{}"]
 
 
 def test_should_report_every_problem_at_once() -> None:
