@@ -147,6 +147,12 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         'self.fail(key, "(NOT SET)" if raw is None else repr(raw), str(error))',
         "every key Pulumi.yaml declares has a default (a test checks it): the text read is never None",
     ),
+    Equivalent(
+        "components.settings.rules.x_cron_schedule",
+        "for field_text, (low, high, names) in zip(fields, CRON_FIELDS, strict=True):",
+        "for field_text, (low, high, names) in zip(fields, CRON_FIELDS, strict=False):",
+        "the fields were counted just above: zip's strictness never applies",
+    ),
     # --- settings: ssh, git_sync, git_repository, database, edge
     # --- airflow, airflow_overrides, pod_customisation, kube, git_sync, secrets, worker_logs, log_groomer,
     # disruption_budgets, database_url
