@@ -153,6 +153,12 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         "for field_text, (low, high, names) in zip(fields, CRON_FIELDS, strict=False):",
         "the fields were counted just above: zip's strictness never applies",
     ),
+    Equivalent(
+        "components.settings.rules.x_memory_quantity",
+        'suggestion = re.match(r"^(\\d+(?:\\.\\d+)?)\\s*([KMGTPE])i?B?$", raw.strip(), re.IGNORECASE)',
+        'suggestion = re.match(r"^(\\d+(?:\\.\\d+)?)\\s*([KMGTPE])I?B?$", raw.strip(), re.IGNORECASE)',
+        "the suggestion's pattern ignores case: 'I' matches 'i'",
+    ),
     # --- settings: ssh, git_sync, git_repository, database, edge
     # --- airflow, airflow_overrides, pod_customisation, kube, git_sync, secrets, worker_logs, log_groomer,
     # disruption_budgets, database_url
