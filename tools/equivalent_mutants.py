@@ -159,6 +159,18 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         'suggestion = re.match(r"^(\\d+(?:\\.\\d+)?)\\s*([KMGTPE])I?B?$", raw.strip(), re.IGNORECASE)',
         "the suggestion's pattern ignores case: 'I' matches 'i'",
     ),
+    Equivalent(
+        "components.settings.customisation.x_read_webserver_config",
+        'compile(text, "webserver_config.py", "exec")',
+        'compile(text, "XXwebserver_config.pyXX", "exec")',
+        "the message shows only the error's line and text, never the file name compile is given",
+    ),
+    Equivalent(
+        "components.settings.customisation.x_read_webserver_config",
+        'compile(text, "webserver_config.py", "exec")',
+        'compile(text, "WEBSERVER_CONFIG.PY", "exec")',
+        "the message shows only the error's line and text, never the file name compile is given",
+    ),
     # --- settings: ssh, git_sync, git_repository, database, edge
     # --- airflow, airflow_overrides, pod_customisation, kube, git_sync, secrets, worker_logs, log_groomer,
     # disruption_budgets, database_url
