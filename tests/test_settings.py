@@ -133,6 +133,11 @@ def test_should_reject_a_request_above_its_limit() -> None:
     assert problems == ["airflow:workerMemoryRequest = '8Gi': must not exceed airflow:workerMemoryLimit ('4Gi')"]
 
 
+def test_should_read_a_decimal_suffix_as_a_power_of_ten() -> None:
+    problems = settings_problems(config_of(workerMemoryRequest="2G", workerMemoryLimit="1Gi"))
+    assert problems == ["airflow:workerMemoryRequest = '2G': must not exceed airflow:workerMemoryLimit ('1Gi')"]
+
+
 def test_should_compare_quantities_across_units() -> None:
     settings = settings_from(config_of(workerCpuRequest="500m", workerCpuLimit="0.5"))
     assert settings.worker.resources.cpu_request == "500m"  # type: ignore[attr-defined]

@@ -171,6 +171,30 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         'compile(text, "WEBSERVER_CONFIG.PY", "exec")',
         "the message shows only the error's line and text, never the file name compile is given",
     ),
+    Equivalent(
+        "components.settings.rules.x_quantity_value",
+        "raise ValueError(raw)",
+        "raise ValueError(None)",
+        "only ever given a quantity the CPU or memory pattern accepted, which always parses",
+    ),
+    Equivalent(
+        "components.settings.rules.x_quantity_value",
+        "raise ValueError(raw) from None",
+        "raise ValueError(None) from None",
+        "only ever given a quantity the CPU or memory pattern accepted, which always parses",
+    ),
+    Equivalent(
+        "components.settings.customisation.x_read_webserver_config",
+        'return ""',
+        'return "XXXX"',
+        "a config that is not Python fails the settings: what is returned then is never used",
+    ),
+    Equivalent(
+        "components.settings.customisation.x_read_env_from",
+        'kind, _, name = str(source).partition("/")',
+        'kind, _, name = str(source).rpartition("/")',
+        "a name cannot hold '/', so a source with two is refused whichever side takes it",
+    ),
     # --- settings: ssh, git_sync, git_repository, database, edge
     # --- airflow, airflow_overrides, pod_customisation, kube, git_sync, secrets, worker_logs, log_groomer,
     # disruption_budgets, database_url
