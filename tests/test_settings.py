@@ -123,6 +123,17 @@ def test_should_pass_a_default_as_the_text_the_cli_would() -> None:
     assert defaults == ["false", "1", "airflow", "{}"]
 
 
+def test_should_refuse_an_object_or_list_of_another_shape_without_echoing_a_secret_one() -> None:
+    problems = settings_problems(
+        config_of(imagePullSecrets="regcred", airflowConnections="reports=postgresql://u:pw-Xy9@db/reports"),
+        secret_keys=["airflow:airflowConnections"],
+    )
+    assert problems == [
+        "airflow:airflowConnections = (secret): must be an object: set it with `pulumi config set --path`",
+        "airflow:imagePullSecrets = 'regcred': must be a list: set it with `pulumi config set --path`",
+    ]
+
+
 def test_should_report_every_problem_at_once() -> None:
     problems = settings_problems(config_of(workerReplicas="two", namespace="Bad", imagePullPolicy="Sometimes"))
     assert [p.split(" = ")[0] for p in problems] == ["airflow:namespace", "airflow:imagePullPolicy", "airflow:workerReplicas"]

@@ -195,6 +195,18 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         'kind, _, name = str(source).rpartition("/")',
         "a name cannot hold '/', so a source with two is refused whichever side takes it",
     ),
+    Equivalent(
+        "components.settings.reader.xǁConfigReaderǁstructured",
+        "value = None",
+        'value = ""',
+        "neither None nor '' is an object or a list: the value is refused either way",
+    ),
+    Equivalent(
+        "components.settings.reader.xǁConfigReaderǁstructured",
+        'return json.loads(self.default(key) or "null"), encrypted',
+        'return json.loads(self.default(key) or "XXnullXX"), encrypted',
+        "every object or array key declares a default ({} or []): it is never None or empty",
+    ),
     # --- settings: ssh, git_sync, git_repository, database, edge
     # --- airflow, airflow_overrides, pod_customisation, kube, git_sync, secrets, worker_logs, log_groomer,
     # disruption_budgets, database_url
