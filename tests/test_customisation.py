@@ -396,11 +396,13 @@ def test_should_report_every_misplaced_value_not_only_the_last() -> None:
     # A bool is an int to Python, but never an integer to Kubernetes.
     scheduling = {
         "default": {"tolerations": [{**TAINTED_POOL, "tolerationSeconds": True}, {**TAINTED_POOL, "tolerationSeconds": "60"}]},
-        "worker": {"nodeSelector": {"pool": 5, "zone": None, "disk": ["ssd"]}},
+        "worker": {"hostNetwork": True, "nodeSelector": {"pool": 5, "zone": None, "disk": ["ssd"]}},
     }
     assert settings_problems(config_of(scheduling=json.dumps(scheduling))) == [
         "airflow:scheduling.default.tolerations[0].tolerationSeconds = (value): must be of type integer",
         "airflow:scheduling.default.tolerations[1].tolerationSeconds = (value): must be of type integer",
+        "airflow:scheduling.worker.hostNetwork = True: must be one of the fields nodeSelector, tolerations, affinity, "
+        "topologySpreadConstraints, priorityClassName",
         "airflow:scheduling.worker.nodeSelector.pool = (value): must be of type string",
         "airflow:scheduling.worker.nodeSelector.disk = (value): must be of type string",
     ]

@@ -207,6 +207,12 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         'return json.loads(self.default(key) or "XXnullXX"), encrypted',
         "every object or array key declares a default ({} or []): it is never None or empty",
     ),
+    Equivalent(
+        "components.settings.reader.xǁConfigReaderǁstructured",
+        'return json.loads(self.default(key) or "null"), encrypted',
+        'return json.loads(self.default(key) or "NULL"), encrypted',
+        "every object or array key declares a default ({} or []): it is never None or empty",
+    ),
     # --- settings: ssh, git_sync, git_repository, database, edge
     # --- airflow, airflow_overrides, pod_customisation, kube, git_sync, secrets, worker_logs, log_groomer,
     # disruption_budgets, database_url
