@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from components.settings import COMPONENTS, ConfigReader, ProcessSettings, Resources, oversubscription, read_settings
-from components.settings.scheduling import SCHEMA_FILE
+from components.settings.scheduling import SCHEMA_FILE, check
 from tests.conftest import Run, config_of, settings_problems
 from tools.harness import Capture, is_secret, reveal
 from tools.pod_security import PodTemplate, pod_templates, rendered
@@ -121,7 +121,10 @@ def test_should_refuse_an_option_the_stack_owns_or_of_no_form(options: dict[str,
         ({"core": {"paralelism": 8}}, "3.3.2", ["airflow:airflowConfig.core.paralelism = 8: is not an option of [core] in Airflow 3.3.2: did you mean parallelism?"]),
         ({"smtp": {"smtp_password": "x"}}, "3.3.2", ["airflow:airflowConfig.smtp.smtp_password = 'x': is not an option of [smtp] in Airflow 3.3.2: did you mean smtp_port?"]),
         ({"schedular": {"parsing_processes": 2}}, "3.3.2", ["airflow:airflowConfig.schedular.parsing_processes = 2: is not a section of airflow.cfg: did you mean [scheduler]?"]),
+        ({"core": {"webserver_port": 8080}}, "3.3.2", ["airflow:airflowConfig.core.webserver_port = 8080: is not an option of [core] in Airflow 3.3.2"]),
         ({"aws": {"cloudwatch_task_handler_json_serializer": "x"}}, "3.3.2-python3.12", []),
+        # A provider's section, named near [lineage] (a ratio of 0.78) but no typo of it.
+        ({"openlineage": {"transport": '{"type": "console"}'}}, "3.3.2", []),
         ({"celery_broker_transport_options": {"visibility_timeout": 21600}}, "3.3.2", []),
         ({"core": {"paralelism": 8}}, "3.4.0", []),
     ],
@@ -299,6 +302,7 @@ def test_should_set_the_workers_celery_concurrency(run: Run) -> None:
         (17, "2", "8Gi", "17 tasks on 2 CPU is more than 8 per core"),
         (16, "4", "2Gi", "16 tasks in 2Gi leave less than 200Mi each"),
         (4, "500m", "1Gi", None),
+        (5, "2", "1000Mi", None),  # exactly 200Mi each
     ],
 )
 def test_should_tell_when_the_workers_concurrency_clearly_oversubscribes_it(
@@ -380,10 +384,50 @@ def test_should_place_pods_by_the_default_and_let_a_component_replace_it_field_b
         ({"worker": {"securityContext": {"privileged": True}}}, "airflow:scheduling.worker.securityContext = {'privileged': True}: must be one of the fields nodeSelector, tolerations, affinity, topologySpreadConstraints, priorityClassName"),
         ({"workers": {"nodeSelector": {"pool": "w"}}}, f"airflow:scheduling.workers = (entry): must be one of default, {', '.join(COMPONENTS)}, holding PodSpec fields"),
         ({"default": {"priorityClassName": 5}}, "airflow:scheduling.default.priorityClassName = (value): must be of type string"),
+        ({"worker": {"topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": 5, "whenUnsatisfiable": "DoNotSchedule"}]}}, "airflow:scheduling.worker.topologySpreadConstraints[0].topologyKey = (value): must be of type string"),
+        ({"default": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"zone": []}]}}}}}, "airflow:scheduling.default.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].zone = (value): is not a field of Kubernetes' schema here"),
     ],
 )  # fmt: skip
 def test_should_refuse_placement_kubernetes_would_refuse_naming_the_key_path(scheduling: dict[str, Any], problem: str) -> None:
     assert settings_problems(config_of(scheduling=json.dumps(scheduling))) == [problem]
+
+
+def test_should_report_every_misplaced_value_not_only_the_last() -> None:
+    # A bool is an int to Python, but never an integer to Kubernetes.
+    scheduling = {
+        "default": {"tolerations": [{**TAINTED_POOL, "tolerationSeconds": True}, {**TAINTED_POOL, "tolerationSeconds": "60"}]},
+        "worker": {"hostNetwork": True, "nodeSelector": {"pool": 5, "zone": None, "disk": ["ssd"]}},
+    }
+    assert settings_problems(config_of(scheduling=json.dumps(scheduling))) == [
+        "airflow:scheduling.default.tolerations[0].tolerationSeconds = (value): must be of type integer",
+        "airflow:scheduling.default.tolerations[1].tolerationSeconds = (value): must be of type integer",
+        "airflow:scheduling.worker.hostNetwork = True: must be one of the fields nodeSelector, tolerations, affinity, "
+        "topologySpreadConstraints, priorityClassName",
+        "airflow:scheduling.worker.nodeSelector.pool = (value): must be of type string",
+        "airflow:scheduling.worker.nodeSelector.disk = (value): must be of type string",
+    ]
+
+
+def test_should_accept_null_where_kubernetes_does() -> None:
+    scheduling = {"default": {"tolerations": None, "affinity": {"nodeAffinity": {
+        "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": None}]}}}}}  # fmt: skip
+    config = config_of(scheduling=json.dumps(scheduling))
+    assert read_settings(ConfigReader(raw=config.get, is_secret=lambda _: False), "test").customisation.scheduling == scheduling
+
+
+def test_should_check_the_schema_keywords_kubernetes_1_32_does_not_use_yet() -> None:
+    """The shipped schema has no `enum`, no boolean and no type of two names besides null; a regenerated one may."""
+    node = {"properties": {
+        "policy": {"enum": ["Honor", 2]},
+        "port": {"type": ["integer", "string", "null"]},
+        "enabled": {"type": "boolean"},
+    }}  # fmt: skip
+    assert check({"policy": "Ignore", "port": 1.5, "enabled": 1}, node, "spec") == [
+        ("spec.policy", "must be one of Honor, 2"),
+        ("spec.port", "must be of type integer or string"),
+        ("spec.enabled", "must be of type boolean"),
+    ]
+    assert check({"policy": "Honor", "port": None, "enabled": True}, node, "spec") == []
 
 
 def test_should_ship_the_current_schema_of_the_placement_fields() -> None:
@@ -423,6 +467,13 @@ def test_should_keep_fabs_default_without_a_webserver_config(default_run: Captur
 def test_should_refuse_a_webserver_config_that_is_not_python() -> None:
     assert settings_problems(config_of(webserverConfig="AUTH_TYPE = = 1\n")) == [
         "airflow:webserverConfig = (text): is not valid Python: line 1: invalid syntax"
+    ]
+
+
+def test_should_not_echo_an_encrypted_webserver_config_that_is_not_python() -> None:
+    config = config_of(webserverConfig="CLIENT_SECRET = = 'oauth-s3cret-Zq'\n")
+    assert settings_problems(config, secret_keys=["airflow:webserverConfig"]) == [
+        "airflow:webserverConfig = (secret): is not valid Python: line 1: invalid syntax"
     ]
 
 

@@ -638,9 +638,9 @@ def test_should_refuse_a_bad_metrics_setting_naming_key_value_and_rule(values: d
             "turn it on, or this off",
         ),
         (
-            {**ON, "metricsServiceMonitorLabels": "release=kube-prometheus-stack"},
-            "airflow:metricsServiceMonitorLabels = 'release=kube-prometheus-stack': labels ServiceMonitors, and "
-            "airflow:metricsServiceMonitor is false: turn it on, or remove these",
+            {**ON, "metricsServiceMonitorLabels": "release=kube-prometheus-stack, team=data"},
+            "airflow:metricsServiceMonitorLabels = 'release=kube-prometheus-stack,team=data': labels ServiceMonitors, "
+            "and airflow:metricsServiceMonitor is false: turn it on, or remove these",
         ),
         (
             {**EXISTING_EDGE, "ingressMetrics": True},

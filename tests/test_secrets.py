@@ -8,6 +8,7 @@ import pytest
 
 from components.secrets import fernet_key_from_base64
 from components.settings import ConfigReader, SecretsSettings, SettingsError, project_file, read_settings, secret_keys
+from components.settings.secrets import secret_password
 from tests.conftest import Run
 from tools.harness import Capture, is_secret, reveal
 
@@ -174,6 +175,14 @@ def test_should_refuse_a_given_secret_stored_in_plain_text(key: str) -> None:
     problems = problems_of({key: value}, plain_keys=(key,))
     assert problems == [f"airflow:{key} = (plain text): must be stored encrypted: pulumi config set --secret {key} ..."]
     assert value not in str(problems), key
+
+
+def test_should_keep_a_password_with_spaces_and_refuse_the_delete_character() -> None:
+    # A space is printable, percent-encoded in the database URL like any other character; DEL (127) is a control.
+    assert secret_password(" kept Pa55 word ") == " kept Pa55 word "
+    assert problems_of({"postgresPassword": f"kept{chr(127)}Pa55"}) == [
+        "airflow:postgresPassword = (secret): must be a password without control characters (line breaks, tabs)"
+    ]
 
 
 def test_should_refuse_a_postgres_password_for_an_external_database() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from operator import attrgetter
 
 import pulumi
 import pytest
@@ -59,6 +60,12 @@ BAD_VALUES = [
     ),
     ("adminEmail", "admin", "airflow:adminEmail = 'admin': must be an e-mail address such as ops@example.com"),
     (
+        "airflowImageRepository",
+        "apache/airflow:3.3.2",
+        "airflow:airflowImageRepository = 'apache/airflow:3.3.2': must be an image repository without tag, such as "
+        "apache/airflow or registry.example.com/airflow",
+    ),
+    (
         "airflowImageTag",
         "3.3.2 latest",
         "airflow:airflowImageTag = '3.3.2 latest': must be an image tag: letters, digits, '_', '.' and '-', "
@@ -70,6 +77,19 @@ BAD_VALUES = [
         "airflow:postgresImage = 'postgres': must be a pinned image reference repository:tag (or @sha256:digest), "
         "such as postgres:18.1",
     ),
+    (
+        "postgresImage",
+        "registry.example.com:5000/postgres",
+        "airflow:postgresImage = 'registry.example.com:5000/postgres': must be a pinned image reference "
+        "repository:tag (or @sha256:digest), such as postgres:18.1",
+    ),
+    (
+        "airflowImageTag",
+        "v2.10.5",
+        "airflow:airflowImageTag = 'v2.10.5': must be an Airflow 3.x image tag such as 3.3.2 (this stack runs Airflow "
+        "3's processes)",
+    ),
+    ("adminUsername", "ops admin", "airflow:adminUsername = 'ops admin': must be 1 to 64 letters, digits, '_', '.', '@' or '-'"),
     (
         "postgresStorageClass",
         "Fast_SSD",
@@ -84,6 +104,36 @@ def test_should_name_key_value_and_rule_for_a_bad_value(key: str, value: str, me
     assert settings_problems({f"airflow:{key}": value}) == [message]
 
 
+def test_should_accept_what_each_rule_allows_at_its_edges() -> None:
+    digest = "sha256:" + "0af9" * 16
+    settings = settings_from({
+        "airflow:adminUsername": "Ops.Admin@acme-1_x",
+        "airflow:airflowImageDigest": digest,
+        "airflow:postgresImage": "registry.example.com:5000/team/postgres:18.1",
+    })  # fmt: skip
+    assert settings.admin_username == "Ops.Admin@acme-1_x"  # type: ignore[attr-defined]
+    assert settings.airflow_image == f"apache/airflow:3.3.2@{digest}"  # type: ignore[attr-defined]
+    assert settings.postgres.image == "registry.example.com:5000/team/postgres:18.1"  # type: ignore[attr-defined]
+
+
+def test_should_pass_a_default_as_the_text_the_cli_would() -> None:
+    # The CLI writes a YAML boolean in lower case and an object or array as JSON.
+    reader = ConfigReader(raw=lambda key: None, is_secret=lambda key: False)
+    defaults = [reader.default(key) for key in ("skipAwait", "workerReplicas", "namespace", "scheduling")]
+    assert defaults == ["false", "1", "airflow", "{}"]
+
+
+def test_should_refuse_an_object_or_list_of_another_shape_without_echoing_a_secret_one() -> None:
+    problems = settings_problems(
+        config_of(imagePullSecrets="regcred", airflowConnections="reports=postgresql://u:pw-Xy9@db/reports"),
+        secret_keys=["airflow:airflowConnections"],
+    )
+    assert problems == [
+        "airflow:airflowConnections = (secret): must be an object: set it with `pulumi config set --path`",
+        "airflow:imagePullSecrets = 'regcred': must be a list: set it with `pulumi config set --path`",
+    ]
+
+
 def test_should_report_every_problem_at_once() -> None:
     problems = settings_problems(config_of(workerReplicas="two", namespace="Bad", imagePullPolicy="Sometimes"))
     assert [p.split(" = ")[0] for p in problems] == ["airflow:namespace", "airflow:imagePullPolicy", "airflow:workerReplicas"]
@@ -92,6 +142,11 @@ def test_should_report_every_problem_at_once() -> None:
 def test_should_reject_a_request_above_its_limit() -> None:
     problems = settings_problems(config_of(workerMemoryRequest="8Gi", workerMemoryLimit="4Gi"))
     assert problems == ["airflow:workerMemoryRequest = '8Gi': must not exceed airflow:workerMemoryLimit ('4Gi')"]
+
+
+def test_should_read_a_decimal_suffix_as_a_power_of_ten() -> None:
+    problems = settings_problems(config_of(workerMemoryRequest="2G", workerMemoryLimit="1Gi"))
+    assert problems == ["airflow:workerMemoryRequest = '2G': must not exceed airflow:workerMemoryLimit ('1Gi')"]
 
 
 def test_should_compare_quantities_across_units() -> None:
@@ -174,6 +229,12 @@ def test_should_refuse_to_read_as_secret_a_key_not_declared_optional() -> None:
         ConfigReader(raw=lambda key: None, is_secret=lambda key: True).secret("namespace")
 
 
+def test_should_name_a_key_read_but_not_declared() -> None:
+    with pytest.raises(KeyError) as caught:
+        ConfigReader(raw=lambda key: None, is_secret=lambda key: False).text("workerReplica")
+    assert caught.value.args == ("config key 'workerReplica' is read but not declared in Pulumi.yaml",)
+
+
 def test_should_fail_the_program_with_the_message_and_no_traceback(run: Run) -> None:
     with pytest.raises(pulumi.RunError) as caught:
         run(workerReplicas="two")
@@ -202,12 +263,63 @@ def test_should_refuse_a_key_pulumi_yaml_does_not_declare_and_name_the_closest(k
     assert caught.value.problems == [problem]
 
 
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (
+            {"airflow:workerReplicas": "two"},
+            "Invalid stack configuration (1 problem):\n"
+            "  - airflow:workerReplicas = 'two': must be a whole number from 1 to 100",
+        ),
+        (
+            {"airflow:workerReplicas": "two", "airflow:schedulerReplicas": "21"},
+            "Invalid stack configuration (2 problems):\n"
+            "  - airflow:schedulerReplicas = '21': must be a whole number from 1 to 20\n"
+            "  - airflow:workerReplicas = 'two': must be a whole number from 1 to 100",
+        ),
+    ],
+)
+def test_should_count_the_problems_and_list_each_on_a_line_of_its_own(values: dict[str, str], message: str) -> None:
+    # The message is what `pulumi up` prints: every problem at once, not the first only.
+    with pytest.raises(SettingsError) as caught:
+        settings_from(values)
+    assert str(caught.value) == message
+
+
 def test_should_refuse_an_undeclared_key_through_the_program(run: Run) -> None:
     with pytest.raises(pulumi.RunError) as caught:
         run(workerReplica=3)
     assert "airflow:workerReplica = (set): is not a key this program reads: did you mean airflow:workerReplicas?" in (
         str(caught.value)
     )
+
+
+RANGES = [
+    # (key, lowest, highest, the setting it gives)
+    ("apiServerReplicas", 1, 20, "api_server.replicas"),
+    ("schedulerReplicas", 1, 20, "scheduler.replicas"),
+    ("dagProcessorReplicas", 1, 20, "dag_processor.replicas"),
+    ("triggererReplicas", 1, 20, "triggerer.replicas"),
+    ("workerReplicas", 1, 100, "worker.replicas"),
+    ("workerTerminationGracePeriod", 30, 86400, "worker_termination_grace_period"),
+    ("apiServerMaxReplicas", 1, 20, "api_server_autoscaling.max_replicas"),
+    ("apiServerCpuUtilization", 10, 100, "api_server_autoscaling.cpu_utilization"),
+    ("workerMaxReplicas", 1, 100, "worker_autoscaling.max_replicas"),
+    ("workerAutoscalingPollingInterval", 1, 3600, "worker_autoscaling.polling_interval"),
+    ("workerAutoscalingCooldownPeriod", 30, 86400, "worker_autoscaling.cooldown_period"),
+    ("workerConcurrency", 1, 1000, "customisation.worker_concurrency"),
+    ("workerLogsRetentionDays", 1, 3650, "worker_logs.retention_days"),
+]
+
+
+@pytest.mark.parametrize(("key", "low", "high", "field"), RANGES)
+def test_should_take_both_ends_of_each_range_and_refuse_one_past_them(key: str, low: int, high: int, field: str) -> None:
+    for value in (low, high):
+        assert attrgetter(field)(settings_from({f"airflow:{key}": str(value)})) == value, value
+    for value in (low - 1, high + 1):
+        assert settings_problems(config_of(**{key: value})) == [
+            f"airflow:{key} = '{value}': must be a whole number from {low} to {high}"
+        ], value
 
 
 @pytest.mark.parametrize("tag", ["3.3.2", "3.3.2-python3.12", "v3.3.1", "latest-3", "my-build-42"])
