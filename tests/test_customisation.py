@@ -416,6 +416,49 @@ def test_should_mount_the_teams_webserver_config_for_the_api_server_only(run: Ru
     assert "oauth-s3cret-Zq" not in json.dumps([reveal(r.inputs, redact="<secret>") for r in capture.registrations])
 
 
+def test_should_keep_each_override_in_an_opaque_secret_of_airflows_namespace_under_the_overrides(run: Run) -> None:
+    capture = run(
+        secrets={
+            "airflowConfig": json.dumps({"smtp": {"smtp_host": "smtp.acme-corp.io"}}),
+            "airflowConnections": json.dumps({"reporting_db": CONNECTION}),
+            "webserverConfig": WEBSERVER_CONFIG,
+        }
+    )
+    names = {r.urn: r.name for r in capture.registrations}
+
+    def secret(object_name: str) -> tuple[str | None, dict[str, Any]]:
+        return (
+            "overrides",
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {
+                    "name": object_name,
+                    "namespace": "airflow",
+                    "labels": {
+                        "app.kubernetes.io/name": "airflow",
+                        "app.kubernetes.io/component": "airflow",
+                        "app.kubernetes.io/part-of": "airflow",
+                        "app.kubernetes.io/managed-by": "pulumi",
+                    },
+                },
+                "type": "Opaque",
+                "stringData": "<secret>",
+            },
+        )
+
+    # The parent is part of each Secret's URN: under another, `pulumi up` would delete the Secret and create another.
+    assert {
+        r.name: (names.get(r.parent), reveal(r.inputs, redact="<secret>"))
+        for r in capture.of_type("kubernetes:core/v1:Secret")
+        if r.name.startswith("overrides")
+    } == {
+        "overrides-config": secret("airflow-config-overrides"),
+        "overrides-connections": secret("airflow-connections"),
+        "overrides-webserver-config": secret("airflow-webserver-config"),
+    }
+
+
 def test_should_keep_fabs_default_without_a_webserver_config(default_run: Capture) -> None:
     assert "webserver-config" not in json.dumps(pod_template(default_run, "airflow-api-server").spec)
 
