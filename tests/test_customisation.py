@@ -352,10 +352,19 @@ def test_should_spread_the_replicas_of_each_workload_over_nodes_by_default(defau
         assert placement(template) == expected, template.name
 
 
+ZONE_SPREAD = {
+    "maxSkew": 2,
+    "topologyKey": "topology.kubernetes.io/zone",
+    "whenUnsatisfiable": "DoNotSchedule",
+    "labelSelector": {"matchLabels": {"app.kubernetes.io/component": "triggerer"}},
+}
+
+
 def test_should_place_pods_by_the_default_and_let_a_component_replace_it_field_by_field(run: Run) -> None:
     scheduling = {
         "default": {"nodeSelector": {"pool": "airflow"}, "tolerations": [TAINTED_POOL]},
         "worker": {"nodeSelector": {"pool": "workers"}, "affinity": NO_GPU, "priorityClassName": "airflow-workers"},
+        "triggerer": {"topologySpreadConstraints": [ZONE_SPREAD]},
     }
     capture = run(scheduling=json.dumps(scheduling))
     assert placement(pod_template(capture, "airflow-worker")) == {
@@ -368,6 +377,12 @@ def test_should_place_pods_by_the_default_and_let_a_component_replace_it_field_b
         "nodeSelector": {"pool": "airflow"},
         "tolerations": [TAINTED_POOL],
         "topologySpreadConstraints": spread("scheduler"),
+    }
+    # The team's own spread replaces the stack's, as its affinity does.
+    assert placement(pod_template(capture, "airflow-triggerer")) == {
+        "nodeSelector": {"pool": "airflow"},
+        "tolerations": [TAINTED_POOL],
+        "topologySpreadConstraints": [ZONE_SPREAD],
     }
 
 
@@ -456,6 +471,27 @@ def test_should_keep_each_override_in_an_opaque_secret_of_airflows_namespace_und
         "overrides-config": secret("airflow-config-overrides"),
         "overrides-connections": secret("airflow-connections"),
         "overrides-webserver-config": secret("airflow-webserver-config"),
+    }
+
+
+def test_should_annotate_the_pods_with_a_keyed_digest_of_the_overrides_only_when_there_are_any(
+    run: Run, default_run: Capture
+) -> None:
+    capture = run(secrets={"airflowConfig": json.dumps({"smtp": {"smtp_host": "smtp.acme-corp.io"}})})
+    # Literals: an unkeyed digest (of the key left out) would differ, and would let anyone test a guessed value.
+    assert capture.object("Deployment", "airflow-scheduler")["spec"]["template"]["metadata"]["annotations"] == {
+        "airflow.pulumi.io/overrides-digest": "25cf16dcbdce2fa3f1004996b4d84e305a0ae4c6ccc5bf0fa01274f38fe6ffc0",
+        "airflow.pulumi.io/secrets-digest": "48ee1a71829cefc75797ba7d2a9ca76ba5c4e5ea1a721351673fb293b0a9e869",
+    }
+    stack_labels = {"app.kubernetes.io/name": "airflow", "app.kubernetes.io/part-of": "airflow",
+                    "app.kubernetes.io/managed-by": "pulumi"}  # fmt: skip
+    assert default_run.object("Deployment", "airflow-scheduler")["spec"]["template"]["metadata"] == {
+        "labels": {**stack_labels, "app.kubernetes.io/component": "scheduler"},
+        "annotations": {"airflow.pulumi.io/secrets-digest": "48ee1a71829cefc75797ba7d2a9ca76ba5c4e5ea1a721351673fb293b0a9e869"},
+    }
+    # Nor does a pod without annotations of its own get an empty map from the team's (empty) ones.
+    assert default_run.object("Deployment", "airflow-redis")["spec"]["template"]["metadata"] == {
+        "labels": {**stack_labels, "app.kubernetes.io/component": "redis"}
     }
 
 
