@@ -186,6 +186,18 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         "metadata.annotations = merged(None, annotations)",
         "the stack gives no ServiceAccount annotations of its own (kube.service_account): there are none to keep",
     ),
+    Equivalent(
+        "components.database_url.x_sqlalchemy_url",
+        'return f"postgresql+psycopg2://{quote(user, safe=\'\')}:{quote(password, safe=\'\')}@{host}:{port}/{dbname}"',
+        'return f"postgresql+psycopg2://{quote(user, safe=\'XXXX\')}:{quote(password, safe=\'\')}@{host}:{port}/{dbname}"',
+        "quote never encodes a letter: 'X' marked safe changes nothing",
+    ),
+    Equivalent(
+        "components.database_url.x_sqlalchemy_url",
+        'return f"postgresql+psycopg2://{quote(user, safe=\'\')}:{quote(password, safe=\'\')}@{host}:{port}/{dbname}"',
+        'return f"postgresql+psycopg2://{quote(user, safe=\'\')}:{quote(password, safe=\'XXXX\')}@{host}:{port}/{dbname}"',
+        "quote never encodes a letter: 'X' marked safe changes nothing",
+    ),
     # --- postgres, redis, connection_pool, database_backup, metadata_cleanup, metrics_exporter, worker_autoscaler,
     # api_server_autoscaler, network_policies, ingress, ingress_controller, tls_issuer
 )
