@@ -37,6 +37,12 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         "_writable_dirs reads with_logs only as a condition: None and False are both falsy",
     ),
     Equivalent(
+        "components.airflow.xǁAirflowCoreǁ__init__",
+        "parses_dags=False,",
+        "parses_dags=None,",
+        "read only as _pod_addons' condition: None and False are both falsy (the api-server's and the scheduler's)",
+    ),
+    Equivalent(
         "components.secrets.xǁAirflowSecretsǁ__init__",
         'super().__init__("airflow:index:AirflowSecrets", name, None, opts)',
         'super().__init__("airflow:index:AirflowSecrets", name, None, None)',
