@@ -356,10 +356,19 @@ def test_should_spread_the_replicas_of_each_workload_over_nodes_by_default(defau
         assert placement(template) == expected, template.name
 
 
+ZONE_SPREAD = {
+    "maxSkew": 2,
+    "topologyKey": "topology.kubernetes.io/zone",
+    "whenUnsatisfiable": "DoNotSchedule",
+    "labelSelector": {"matchLabels": {"app.kubernetes.io/component": "triggerer"}},
+}
+
+
 def test_should_place_pods_by_the_default_and_let_a_component_replace_it_field_by_field(run: Run) -> None:
     scheduling = {
         "default": {"nodeSelector": {"pool": "airflow"}, "tolerations": [TAINTED_POOL]},
         "worker": {"nodeSelector": {"pool": "workers"}, "affinity": NO_GPU, "priorityClassName": "airflow-workers"},
+        "triggerer": {"topologySpreadConstraints": [ZONE_SPREAD]},
     }
     capture = run(scheduling=json.dumps(scheduling))
     assert placement(pod_template(capture, "airflow-worker")) == {
@@ -372,6 +381,12 @@ def test_should_place_pods_by_the_default_and_let_a_component_replace_it_field_b
         "nodeSelector": {"pool": "airflow"},
         "tolerations": [TAINTED_POOL],
         "topologySpreadConstraints": spread("scheduler"),
+    }
+    # The team's own spread replaces the stack's, as its affinity does.
+    assert placement(pod_template(capture, "airflow-triggerer")) == {
+        "nodeSelector": {"pool": "airflow"},
+        "tolerations": [TAINTED_POOL],
+        "topologySpreadConstraints": [ZONE_SPREAD],
     }
 
 
@@ -458,6 +473,70 @@ def test_should_mount_the_teams_webserver_config_for_the_api_server_only(run: Ru
     for name in ("airflow-scheduler", "airflow-worker", "airflow-dag-processor", "airflow-triggerer"):
         assert "webserver-config" not in json.dumps(pod_template(capture, name).spec), name
     assert "oauth-s3cret-Zq" not in json.dumps([reveal(r.inputs, redact="<secret>") for r in capture.registrations])
+
+
+def test_should_keep_each_override_in_an_opaque_secret_of_airflows_namespace_under_the_overrides(run: Run) -> None:
+    capture = run(
+        secrets={
+            "airflowConfig": json.dumps({"smtp": {"smtp_host": "smtp.acme-corp.io"}}),
+            "airflowConnections": json.dumps({"reporting_db": CONNECTION}),
+            "webserverConfig": WEBSERVER_CONFIG,
+        }
+    )
+    names = {r.urn: r.name for r in capture.registrations}
+
+    def secret(object_name: str) -> tuple[str | None, dict[str, Any]]:
+        return (
+            "overrides",
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {
+                    "name": object_name,
+                    "namespace": "airflow",
+                    "labels": {
+                        "app.kubernetes.io/name": "airflow",
+                        "app.kubernetes.io/component": "airflow",
+                        "app.kubernetes.io/part-of": "airflow",
+                        "app.kubernetes.io/managed-by": "pulumi",
+                    },
+                },
+                "type": "Opaque",
+                "stringData": "<secret>",
+            },
+        )
+
+    # The parent is part of each Secret's URN: under another, `pulumi up` would delete the Secret and create another.
+    assert {
+        r.name: (names.get(r.parent), reveal(r.inputs, redact="<secret>"))
+        for r in capture.of_type("kubernetes:core/v1:Secret")
+        if r.name.startswith("overrides")
+    } == {
+        "overrides-config": secret("airflow-config-overrides"),
+        "overrides-connections": secret("airflow-connections"),
+        "overrides-webserver-config": secret("airflow-webserver-config"),
+    }
+
+
+def test_should_annotate_the_pods_with_a_keyed_digest_of_the_overrides_only_when_there_are_any(
+    run: Run, default_run: Capture
+) -> None:
+    capture = run(secrets={"airflowConfig": json.dumps({"smtp": {"smtp_host": "smtp.acme-corp.io"}})})
+    # Literals: an unkeyed digest (of the key left out) would differ, and would let anyone test a guessed value.
+    assert capture.object("Deployment", "airflow-scheduler")["spec"]["template"]["metadata"]["annotations"] == {
+        "airflow.pulumi.io/overrides-digest": "25cf16dcbdce2fa3f1004996b4d84e305a0ae4c6ccc5bf0fa01274f38fe6ffc0",
+        "airflow.pulumi.io/secrets-digest": "48ee1a71829cefc75797ba7d2a9ca76ba5c4e5ea1a721351673fb293b0a9e869",
+    }
+    stack_labels = {"app.kubernetes.io/name": "airflow", "app.kubernetes.io/part-of": "airflow",
+                    "app.kubernetes.io/managed-by": "pulumi"}  # fmt: skip
+    assert default_run.object("Deployment", "airflow-scheduler")["spec"]["template"]["metadata"] == {
+        "labels": {**stack_labels, "app.kubernetes.io/component": "scheduler"},
+        "annotations": {"airflow.pulumi.io/secrets-digest": "48ee1a71829cefc75797ba7d2a9ca76ba5c4e5ea1a721351673fb293b0a9e869"},
+    }
+    # Nor does a pod without annotations of its own get an empty map from the team's (empty) ones.
+    assert default_run.object("Deployment", "airflow-redis")["spec"]["template"]["metadata"] == {
+        "labels": {**stack_labels, "app.kubernetes.io/component": "redis"}
+    }
 
 
 def test_should_keep_fabs_default_without_a_webserver_config(default_run: Capture) -> None:

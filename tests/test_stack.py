@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import re
+from typing import Any
 
 from tests.conftest import Run
 from tools.harness import Capture, run_program, stack_config
@@ -16,6 +18,28 @@ def test_should_mark_every_kubernetes_object_skip_await_when_asked(run: Run) -> 
     for registration in objects:
         annotations = registration.plain_inputs["metadata"].get("annotations") or {}
         assert annotations.get(SKIP_AWAIT) == "true", registration.name
+
+
+def test_should_change_nothing_but_the_objects_skip_await_annotation_when_asked(run: Run, default_run: Capture) -> None:
+    """The Helm releases await their charts themselves and a lookup creates nothing: both stay as they are, and each
+    object keeps its own annotations (the checkov skips, the claims' skipAwait) beside the new one."""
+
+    def registered(capture: Capture, annotate: bool) -> dict[str, tuple[str, str, str, Any]]:
+        found = {}
+        for registration in capture.registrations:
+            inputs = copy.deepcopy(registration.inputs)
+            if annotate and registration in capture.kubernetes_objects():
+                inputs["metadata"]["annotations"] = {**inputs["metadata"].get("annotations", {}), SKIP_AWAIT: "true"}
+            found[registration.urn] = (registration.type, registration.parent, registration.lookup_id, inputs)
+        return found
+
+    skipping = run(skipAwait=True)
+    assert {r.type for r in skipping.registrations if not r.is_kubernetes_object or r.lookup_id} >= {
+        "kubernetes:helm.sh/v3:Release",
+        "kubernetes:core/v1:Service",  # the ingress controller's Service, looked up for its address
+        "random:index/randomPassword:RandomPassword",
+    }
+    assert registered(skipping, annotate=False) == registered(default_run, annotate=True)
 
 
 def test_should_wait_for_readiness_by_default(default_run: Capture) -> None:
