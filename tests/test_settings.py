@@ -179,6 +179,19 @@ def test_should_name_the_rule_of_a_bad_external_database_url_without_echoing_it(
     ]
 
 
+@pytest.mark.parametrize(
+    ("key", "url", "rule"),
+    [
+        ("externalDatabaseUrl", "postgresql://airflow:hunter2@/airflow", "must be a PostgreSQL URL such as postgresql://user:password@host:5432/airflow"),
+        ("externalDatabaseUrl", "postgresql://airflow:hunter2@:5432/airflow", "must be a PostgreSQL URL such as postgresql://user:password@host:5432/airflow"),
+        ("externalBrokerUrl", "redis://:hunter2@/0", "must be a Redis URL such as redis://:password@host:6379/0 or rediss://..."),
+    ],
+)  # fmt: skip
+def test_should_refuse_an_external_url_without_a_host(key: str, url: str, rule: str) -> None:
+    problems = settings_problems({f"airflow:{key}": url}, (f"airflow:{key}",))
+    assert problems == [f"airflow:{key} = (secret): {rule}"]
+
+
 def test_should_take_every_default_from_pulumi_yaml() -> None:
     settings = settings_from({})
     schema = config_schema()

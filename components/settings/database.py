@@ -83,6 +83,9 @@ def database_url(raw: str) -> str:
     if not re.match(r"^postgres(ql)?(\+[a-z0-9]+)?://[^/\s]+/\S+$", raw):
         raise ValueError(DATABASE_URL_RULE)
     database_port(raw)
+    # A login without a host (postgresql://user@/airflow) would have libpq look for a local socket no pod has.
+    if not urlsplit(raw).hostname:
+        raise ValueError(DATABASE_URL_RULE)
     return raw
 
 
@@ -90,6 +93,8 @@ def broker_url(raw: str) -> str:
     if not re.match(r"^rediss?://\S+$", raw):
         raise ValueError(BROKER_URL_RULE)
     broker_port(raw)
+    if not urlsplit(raw).hostname:
+        raise ValueError(BROKER_URL_RULE)
     return raw
 
 
