@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from components.database_url import DatabaseConnection, parse_database_url
 from tests.conftest import Run
 from tools.harness import Capture, is_secret, reveal
 
@@ -345,3 +346,21 @@ def test_should_give_the_database_and_the_broker_exactly_this_spec(
     default_run: Capture, kind: str, name: str, expected: dict[str, Any]
 ) -> None:
     assert default_run.object(kind, name)["spec"] == expected, f"{kind}/{name}"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "postgresql+psycopg2://air%40flow:p%2Fss@db.acme-corp.io:6432/air%20flow?sslmode=require&foo=bar",
+            DatabaseConnection("db.acme-corp.io", 6432, "air flow", "air@flow", "p/ss", {"sslmode": "require"}),
+        ),
+        # No login (a trust or certificate login): none is made up; a name that begins with X keeps it.
+        ("postgresql://db.acme-corp.io/Xdb", DatabaseConnection("db.acme-corp.io", 5432, "Xdb", "", "", {})),
+    ],
+)
+def test_should_read_the_database_and_login_from_an_external_url_as_the_clients_get_them(
+    url: str, expected: DatabaseConnection
+) -> None:
+    """What PgBouncer, the backups' pg_dump and KEDA's scaler connect with: percent-encoding undone."""
+    assert parse_database_url(url) == expected

@@ -492,6 +492,12 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         'return f"postgresql+psycopg2://{quote(user, safe=\'\')}:{quote(password, safe=\'XXXX\')}@{host}:{port}/{dbname}"',
         "quote never encodes a letter: 'X' marked safe changes nothing",
     ),
+    Equivalent(
+        "components.database_url.x_parse_database_url",
+        'host=parts.hostname or "",',
+        'host=parts.hostname or "XXXX",',
+        "the settings refuse an external URL without a host, and the in-cluster URL names the postgres Service",
+    ),
     # --- postgres, redis, connection_pool, database_backup, metadata_cleanup, metrics_exporter, worker_autoscaler,
     # api_server_autoscaler, network_policies, ingress, ingress_controller, tls_issuer
 )
