@@ -134,4 +134,112 @@ EQUIVALENT: tuple[Equivalent, ...] = (
     # disruption_budgets, database_url
     # --- postgres, redis, connection_pool, database_backup, metadata_cleanup, metrics_exporter, worker_autoscaler,
     # api_server_autoscaler, network_policies, ingress, ingress_controller, tls_issuer
+    Equivalent(
+        "components.postgres.xǁPostgresǁ__init__",
+        'super().__init__("airflow:index:Postgres", name, None, opts)',
+        'super().__init__("airflow:index:Postgres", name, None, None)',
+        "__main__.py passes no opts: None either way",
+    ),
+    Equivalent(
+        "components.postgres.xǁPostgresǁ__init__",
+        'super().__init__("airflow:index:Postgres", name, None, opts)',
+        'super().__init__("airflow:index:Postgres", name, opts)',
+        "opts as the props: both None, as __main__.py passes no opts",
+    ),
+    Equivalent(
+        "components.postgres.xǁPostgresǁ__init__",
+        'super().__init__("airflow:index:Postgres", name, None, opts)',
+        'super().__init__("airflow:index:Postgres", name, None, )',
+        "opts left to its default, None: __main__.py passes none",
+    ),
+    Equivalent(
+        "components.redis.xǁRedisǁ__init__",
+        'super().__init__("airflow:index:Redis", name, None, opts)',
+        'super().__init__("airflow:index:Redis", name, None, None)',
+        "__main__.py passes no opts: None either way",
+    ),
+    Equivalent(
+        "components.redis.xǁRedisǁ__init__",
+        'super().__init__("airflow:index:Redis", name, None, opts)',
+        'super().__init__("airflow:index:Redis", name, opts)',
+        "opts as the props: both None, as __main__.py passes no opts",
+    ),
+    Equivalent(
+        "components.redis.xǁRedisǁ__init__",
+        'super().__init__("airflow:index:Redis", name, None, opts)',
+        'super().__init__("airflow:index:Redis", name, None, )',
+        "opts left to its default, None: __main__.py passes none",
+    ),
+    Equivalent(
+        "components.connection_pool.xǁConnectionPoolǁ__init__",
+        'super().__init__("airflow:index:ConnectionPool", name, None, opts)',
+        'super().__init__("airflow:index:ConnectionPool", name, None, None)',
+        "__main__.py passes no opts: None either way",
+    ),
+    Equivalent(
+        "components.connection_pool.xǁConnectionPoolǁ__init__",
+        'super().__init__("airflow:index:ConnectionPool", name, None, opts)',
+        'super().__init__("airflow:index:ConnectionPool", name, opts)',
+        "opts as the props: both None, as __main__.py passes no opts",
+    ),
+    Equivalent(
+        "components.connection_pool.xǁConnectionPoolǁ__init__",
+        'super().__init__("airflow:index:ConnectionPool", name, None, opts)',
+        'super().__init__("airflow:index:ConnectionPool", name, None, )',
+        "opts left to its default, None: __main__.py passes none",
+    ),
+    Equivalent(
+        "components.metadata_cleanup.xǁMetadataCleanupǁ__init__",
+        'super().__init__("airflow:index:MetadataCleanup", name, None, opts)',
+        'super().__init__("airflow:index:MetadataCleanup", name, None, None)',
+        "__main__.py passes no opts: None either way",
+    ),
+    Equivalent(
+        "components.metadata_cleanup.xǁMetadataCleanupǁ__init__",
+        'super().__init__("airflow:index:MetadataCleanup", name, None, opts)',
+        'super().__init__("airflow:index:MetadataCleanup", name, opts)',
+        "opts as the props: both None, as __main__.py passes no opts",
+    ),
+    Equivalent(
+        "components.metadata_cleanup.xǁMetadataCleanupǁ__init__",
+        'super().__init__("airflow:index:MetadataCleanup", name, None, opts)',
+        'super().__init__("airflow:index:MetadataCleanup", name, None, )',
+        "opts left to its default, None: __main__.py passes none",
+    ),
+    Equivalent(
+        "components.worker_autoscaler.xǁWorkerAutoscalerǁ__init__",
+        'super().__init__("airflow:index:WorkerAutoscaler", name, None, opts)',
+        'super().__init__("airflow:index:WorkerAutoscaler", name, None, None)',
+        "__main__.py passes no opts: None either way",
+    ),
+    Equivalent(
+        "components.worker_autoscaler.xǁWorkerAutoscalerǁ__init__",
+        'super().__init__("airflow:index:WorkerAutoscaler", name, None, opts)',
+        'super().__init__("airflow:index:WorkerAutoscaler", name, opts)',
+        "opts as the props: both None, as __main__.py passes no opts",
+    ),
+    Equivalent(
+        "components.worker_autoscaler.xǁWorkerAutoscalerǁ__init__",
+        'super().__init__("airflow:index:WorkerAutoscaler", name, None, opts)',
+        'super().__init__("airflow:index:WorkerAutoscaler", name, None, )',
+        "opts left to its default, None: __main__.py passes none",
+    ),
+    Equivalent(
+        "components.api_server_autoscaler.xǁApiServerAutoscalerǁ__init__",
+        'super().__init__("airflow:index:ApiServerAutoscaler", name, None, opts)',
+        'super().__init__("airflow:index:ApiServerAutoscaler", name, None, None)',
+        "__main__.py passes no opts: None either way",
+    ),
+    Equivalent(
+        "components.api_server_autoscaler.xǁApiServerAutoscalerǁ__init__",
+        'super().__init__("airflow:index:ApiServerAutoscaler", name, None, opts)',
+        'super().__init__("airflow:index:ApiServerAutoscaler", name, opts)',
+        "opts as the props: both None, as __main__.py passes no opts",
+    ),
+    Equivalent(
+        "components.api_server_autoscaler.xǁApiServerAutoscalerǁ__init__",
+        'super().__init__("airflow:index:ApiServerAutoscaler", name, None, opts)',
+        'super().__init__("airflow:index:ApiServerAutoscaler", name, None, )',
+        "opts left to its default, None: __main__.py passes none",
+    ),
 )
