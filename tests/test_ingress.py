@@ -214,7 +214,10 @@ def test_should_not_warn_about_rate_limits_with_a_domain(run: Run, warnings: lis
 
 def test_should_warn_that_lets_encrypt_cannot_reach_a_private_address(run: Run, warnings: list[str]) -> None:
     run(issuerKind="letsencrypt-staging", acmeEmail="ops@airflow.dev", lb_address="172.18.0.2")
-    assert any("not reachable from the internet" in w for w in warnings), warnings
+    assert (
+        "The load balancer's address 172.18.0.2 is not reachable from the internet, so Let's Encrypt's HTTP-01 "
+        "challenge will fail. Use airflow:issuerKind self-signed on a local cluster."
+    ) in warnings, warnings
 
 
 BAD_INPUT = [
