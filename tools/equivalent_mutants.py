@@ -242,4 +242,22 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         'super().__init__("airflow:index:ApiServerAutoscaler", name, None, )',
         "opts left to its default, None: __main__.py passes none",
     ),
+    Equivalent(
+        "components.metrics_exporter.xǁMetricsExporterǁ__init__",
+        'super().__init__("airflow:index:MetricsExporter", name, None, opts)',
+        'super().__init__("airflow:index:MetricsExporter", name, None, None)',
+        "__main__.py passes no opts: None either way",
+    ),
+    Equivalent(
+        "components.metrics_exporter.xǁMetricsExporterǁ__init__",
+        'super().__init__("airflow:index:MetricsExporter", name, None, opts)',
+        'super().__init__("airflow:index:MetricsExporter", name, opts)',
+        "opts as the props: both None, as __main__.py passes no opts",
+    ),
+    Equivalent(
+        "components.metrics_exporter.xǁMetricsExporterǁ__init__",
+        'super().__init__("airflow:index:MetricsExporter", name, None, opts)',
+        'super().__init__("airflow:index:MetricsExporter", name, None, )',
+        "opts left to its default, None: __main__.py passes none",
+    ),
 )
