@@ -396,6 +396,18 @@ def test_should_label_the_value_that_ends_a_name_and_drop_the_bare_name() -> Non
     )
 
 
+def test_should_write_the_mapping_in_the_order_it_is_read() -> None:
+    """Each rule with its match first and its labels in the order of the name's parts, so that a reader of the
+    ConfigMap finds a metric by the StatsD name it comes from."""
+    text = mapping_text()
+    assert text.startswith("defaults:\n  observer_type: histogram\n  histogram_options:\n    buckets:\n    - 0.1\n")
+    assert "\n- match: airflow.ti.finish\n  action: drop\n  name: dropped\n" in text
+    assert (
+        "\n- match: airflow.ti.finish.*.*.*\n  name: airflow_ti_finish\n  labels:\n    dag_id: $1\n    task_id: $2\n"
+        "    state: $3\n"
+    ) in text
+
+
 def test_should_undo_airflows_seconds_in_the_parse_timer_only() -> None:
     scaled = {m["name"]: m["scale"] for m in mapping_config()["mappings"] if "scale" in m}
     assert scaled == {"airflow_dag_processing_last_duration": 1000}

@@ -260,4 +260,22 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         'super().__init__("airflow:index:MetricsExporter", name, None, )',
         "opts left to its default, None: __main__.py passes none",
     ),
+    Equivalent(
+        "components.metrics_exporter.x_mapping_text",
+        'return yaml.safe_dump(mapping_config(), sort_keys=False, width=1000)',
+        'return yaml.safe_dump(mapping_config(), sort_keys=None, width=1000)',
+        "PyYAML sorts the keys only when sort_keys is true",
+    ),
+    Equivalent(
+        "components.metrics_exporter.x_mapping_text",
+        'return yaml.safe_dump(mapping_config(), sort_keys=False, width=1000)',
+        'return yaml.safe_dump(mapping_config(), sort_keys=False, width=None)',
+        "the mapping is fixed, and PyYAML folds a line only at a space, which no scalar of it holds",
+    ),
+    Equivalent(
+        "components.metrics_exporter.x_mapping_text",
+        'return yaml.safe_dump(mapping_config(), sort_keys=False, width=1000)',
+        'return yaml.safe_dump(mapping_config(), sort_keys=False, )',
+        "the mapping is fixed, and PyYAML folds a line only at a space, which no scalar of it holds",
+    ),
 )
