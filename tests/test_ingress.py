@@ -220,6 +220,12 @@ def test_should_warn_that_lets_encrypt_cannot_reach_a_private_address(run: Run, 
     ) in warnings, warnings
 
 
+def test_should_not_warn_about_lets_encrypt_with_a_self_signed_issuer(run: Run, warnings: list[str]) -> None:
+    """A private address is what a local cluster has, and a local CA needs no challenge."""
+    run(lb_address="172.18.0.2")
+    assert warnings == []
+
+
 BAD_INPUT = [
     (
         {"domain": "Airflow.Example.com"},
@@ -288,6 +294,14 @@ def test_should_export_the_edge(default_run: Capture) -> None:
         "ingressNamespace": "ingress",
         "adminUser": "admin",
     }
+
+
+def test_should_export_the_url_only_once_the_ingress_exists(run: Run) -> None:
+    """With a domain the host is known from the start; the URL still waits for the Ingress, so that it exists only
+    once something serves it."""
+    capture = run(**DOMAIN)
+    ingress = capture.one("kubernetes:networking.k8s.io/v1:Ingress", "ui-ingress")
+    assert capture.output_dependencies["url"] == {ingress.urn}
 
 
 def test_should_export_the_admin_password_as_a_secret(default_run: Capture) -> None:

