@@ -213,6 +213,34 @@ def test_should_only_create_the_issuer_with_an_existing_cert_manager(run: Run, v
         assert schema_errors(registration.plain_inputs) == [], registration.name
 
 
+OWNED_WITH_AN_EXISTING_CERT_MANAGER = [
+    pytest.param(
+        {},
+        {
+            "tls": ("airflow:index:TlsIssuer", None),
+            "tls-bootstrap-issuer": (CLUSTER_ISSUER, "tls"),
+            "tls-ca-certificate": (CERTIFICATE, "tls"),
+            "tls-issuer": (CLUSTER_ISSUER, "tls"),
+        },
+        id="self-signed",
+    ),
+    pytest.param(
+        PRODUCTION, {"tls": ("airflow:index:TlsIssuer", None), "tls-issuer": (CLUSTER_ISSUER, "tls")}, id="production"
+    ),
+]
+
+
+@pytest.mark.parametrize(("values", "owned"), OWNED_WITH_AN_EXISTING_CERT_MANAGER)
+def test_should_own_the_issuers_with_an_existing_cert_manager_too(
+    run: Run, values: dict[str, str], owned: dict[str, tuple[str, str | None]]
+) -> None:
+    """With nothing to wait for, the issuers still belong to the component: an issuer re-parented by a switch of
+    tlsMode would be a new resource to Pulumi, deleted and created again."""
+    capture = run(tlsMode="existing", **values)
+    by_urn = {r.urn: r.name for r in capture.registrations}
+    assert {r.name: (r.type, by_urn.get(r.parent)) for r in capture.registrations if r.name.startswith("tls")} == owned
+
+
 def test_should_store_the_ca_in_the_existing_cert_managers_namespace(run: Run) -> None:
     capture = run(tlsMode="existing", certManagerNamespace="security")
     assert capture.object("Certificate", "airflow-self-signed-ca")["metadata"]["namespace"] == "security"

@@ -281,7 +281,7 @@ EQUIVALENT: tuple[Equivalent, ...] = (
     Equivalent(
         "components.ingress.xǁAirflowIngressǁ__init__",
         'raise ValueError(f"AirflowIngress {name}: issuer_kind must be one of {\', \'.join(ISSUER_ANNOTATIONS)}")',
-        'raise ValueError(None)',
+        "raise ValueError(None)",
         "__main__.py passes TlsIssuer's issuer_kind, always ClusterIssuer: the check never fails",
     ),
     Equivalent(
@@ -312,6 +312,30 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         "components.ingress.xǁAirflowIngressǁ__init__",
         'super().__init__("airflow:index:AirflowIngress", name, None, opts)',
         'super().__init__("airflow:index:AirflowIngress", name, None, )',
+        "opts left to its default, None: __main__.py passes none",
+    ),
+    Equivalent(
+        "components.tls_issuer.xǁTlsIssuerǁ__init__",
+        'raise ValueError(f"TlsIssuer {name}: {args.kind} needs acme_email")',
+        "raise ValueError(None)",
+        "settings refuse an ACME issuerKind without acmeEmail first: the check never fails",
+    ),
+    Equivalent(
+        "components.tls_issuer.xǁTlsIssuerǁ__init__",
+        'super().__init__("airflow:index:TlsIssuer", name, None, opts)',
+        'super().__init__("airflow:index:TlsIssuer", name, None, None)',
+        "__main__.py passes no opts: None either way",
+    ),
+    Equivalent(
+        "components.tls_issuer.xǁTlsIssuerǁ__init__",
+        'super().__init__("airflow:index:TlsIssuer", name, None, opts)',
+        'super().__init__("airflow:index:TlsIssuer", name, opts)',
+        "opts as the props: both None, as __main__.py passes no opts",
+    ),
+    Equivalent(
+        "components.tls_issuer.xǁTlsIssuerǁ__init__",
+        'super().__init__("airflow:index:TlsIssuer", name, None, opts)',
+        'super().__init__("airflow:index:TlsIssuer", name, None, )',
         "opts left to its default, None: __main__.py passes none",
     ),
 )
