@@ -338,4 +338,28 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         'super().__init__("airflow:index:TlsIssuer", name, None, )',
         "opts left to its default, None: __main__.py passes none",
     ),
+    Equivalent(
+        "components.ingress_controller.xǁIngressControllerǁ__init__",
+        'service_namespace = args.existing_service.partition("/")[0]',
+        'service_namespace = args.existing_service.rpartition("/")[0]',
+        "ingressExistingService must be <namespace>/<name>: one '/', so either end splits the same",
+    ),
+    Equivalent(
+        "components.ingress_controller.xǁIngressControllerǁ__init__",
+        'super().__init__("airflow:index:IngressController", name, None, opts)',
+        'super().__init__("airflow:index:IngressController", name, None, None)',
+        "__main__.py passes no opts: None either way",
+    ),
+    Equivalent(
+        "components.ingress_controller.xǁIngressControllerǁ__init__",
+        'super().__init__("airflow:index:IngressController", name, None, opts)',
+        'super().__init__("airflow:index:IngressController", name, opts)',
+        "opts as the props: both None, as __main__.py passes no opts",
+    ),
+    Equivalent(
+        "components.ingress_controller.xǁIngressControllerǁ__init__",
+        'super().__init__("airflow:index:IngressController", name, None, opts)',
+        'super().__init__("airflow:index:IngressController", name, None, )',
+        "opts left to its default, None: __main__.py passes none",
+    ),
 )
