@@ -7,6 +7,7 @@ Debian's PgBouncer runs the rendered configuration under the real Airflow CLI in
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 
 from components.connection_pool import pgbouncer_files
 from components.database_url import DatabaseConnection
+from components.kube import secrets_digest
 from components.settings import ConfigReader, PgBouncerSettings, ProcessSettings, Resources, read_settings
 from tests.conftest import Run, config_of, settings_problems, shared
 from tests.test_network_policies import INTERNET, Cluster, allows, cluster_of
@@ -241,6 +243,18 @@ def test_should_restart_pgbouncer_when_its_config_changes(pooled: Capture, run: 
         return str(annotations["airflow.pulumi.io/pgbouncer-config-digest"])
 
     assert digest(run(pgbouncerEnabled=True, pgbouncerPoolSize=11)) != digest(pooled)
+
+
+def test_should_key_the_config_digest_with_the_stacks_generated_secret(pooled: Capture) -> None:
+    """The digest is not secret (a preview shows which pods restart): keyed with a value only the stack holds, it
+    cannot be checked against a guessed database password."""
+
+    async def digest_of_the_config() -> str:
+        key = secret_data(pooled, "airflow-secrets")["api-secret-key"]
+        return str(await secrets_digest(secret_data(pooled, "pgbouncer-config"), key).future())
+
+    annotations = pooled.object("Deployment", "airflow-pgbouncer")["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["airflow.pulumi.io/pgbouncer-config-digest"] == asyncio.run(digest_of_the_config())
 
 
 def test_should_budget_pgbouncers_disruptions(pooled: Capture) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
 import pytest
 from pulumi.runtime import rpc
 
 from tests.conftest import Run, config_of, settings_problems
-from tools.harness import Capture, Registration, run_program
+from tools.harness import Capture, ProgramMocks, Registration, run_program
 
 RELEASE = "ingress-controller-release"
 LOOKUP = "ingress-controller-service"
@@ -180,6 +181,38 @@ def test_should_not_need_an_address_when_a_domain_is_set(run: Run) -> None:
     capture = run(**EXISTING, lb_address="")
     assert capture.outputs["loadBalancerAddress"] == ""
     assert capture.outputs["url"] == "https://airflow.example.com"
+
+
+@pytest.mark.parametrize(
+    "status", [{}, {"status": {}}, {"status": {"loadBalancer": {}}}], ids=["none", "empty", "no-ingress"]
+)
+def test_should_read_no_address_from_a_service_without_a_load_balancer_status(
+    run: Run, monkeypatch: pytest.MonkeyPatch, status: dict[str, Any]
+) -> None:
+    """A Service read back without a status, or without its load-balancer part, has no address: with a domain set
+    the stack needs none, so it goes on."""
+    answer = ProgramMocks.new_resource
+
+    def without_status(mocks: ProgramMocks, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        resource_id, outputs = answer(mocks, args)
+        if args.typ == SERVICE and args.resource_id:
+            outputs = {**{k: v for k, v in outputs.items() if k != "status"}, **status}
+        return resource_id, outputs
+
+    monkeypatch.setattr(ProgramMocks, "new_resource", without_status)
+    capture = run(**EXISTING)
+    assert (capture.outputs["loadBalancerAddress"], capture.outputs["url"]) == ("", "https://airflow.example.com")
+
+
+def test_should_own_the_lookup_of_an_existing_controllers_service(run: Run) -> None:
+    """Read under the component as in install mode: re-parented, it would be a different resource to Pulumi."""
+    capture = run(**EXISTING)
+    by_urn = {r.urn: r.name for r in capture.registrations}
+    owned = {r.name: (r.type, by_urn.get(r.parent)) for r in capture.registrations if r.name.startswith("ingress-controller")}
+    assert owned == {
+        "ingress-controller": ("airflow:index:IngressController", None),
+        "ingress-controller-service": (SERVICE, "ingress-controller"),
+    }
 
 
 # --- bad input -------------------------------------------------------------------------------------------------------

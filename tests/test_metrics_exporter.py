@@ -388,6 +388,26 @@ def test_should_turn_airflows_statsd_names_into_labelled_metrics(statsd: str, ex
     assert exporter_reading(statsd) == expected
 
 
+def test_should_label_the_value_that_ends_a_name_and_drop_the_bare_name() -> None:
+    """The table's rules are built at import, before any test runs, so the readings above never call per_value while
+    a test runs and mutmut would try none of its mutants against them: this one does call it."""
+    assert metrics_exporter.per_value("pool.open_slots", "airflow_pool_open_slots", "pool") == metrics_exporter.Labelled(
+        "pool.open_slots.*", "airflow_pool_open_slots", {"pool": "$1"}, bare=("pool.open_slots",)
+    )
+
+
+def test_should_write_the_mapping_in_the_order_it_is_read() -> None:
+    """Each rule with its match first and its labels in the order of the name's parts, so that a reader of the
+    ConfigMap finds a metric by the StatsD name it comes from."""
+    text = mapping_text()
+    assert text.startswith("defaults:\n  observer_type: histogram\n  histogram_options:\n    buckets:\n    - 0.1\n")
+    assert "\n- match: airflow.ti.finish\n  action: drop\n  name: dropped\n" in text
+    assert (
+        "\n- match: airflow.ti.finish.*.*.*\n  name: airflow_ti_finish\n  labels:\n    dag_id: $1\n    task_id: $2\n"
+        "    state: $3\n"
+    ) in text
+
+
 def test_should_undo_airflows_seconds_in_the_parse_timer_only() -> None:
     scaled = {m["name"]: m["scale"] for m in mapping_config()["mappings"] if "scale" in m}
     assert scaled == {"airflow_dag_processing_last_duration": 1000}

@@ -139,6 +139,18 @@ def test_should_chain_a_self_signed_ca(default_run: Capture) -> None:
     assert default_run.outputs["issuer"] == "airflow-self-signed"
 
 
+def test_should_give_the_ca_certificate_exactly_this_spec(default_run: Capture) -> None:
+    """Three years, never re-keyed: the CA users import into their browsers stays the one that signs."""
+    assert default_run.object("Certificate", "airflow-self-signed-ca")["spec"] == {
+        "isCA": True,
+        "commonName": "airflow local CA",
+        "secretName": "airflow-self-signed-ca",
+        "duration": "26280h",
+        "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Never"},
+        "issuerRef": {"group": "cert-manager.io", "kind": "ClusterIssuer", "name": "airflow-self-signed-bootstrap"},
+    }
+
+
 def test_should_keep_the_ca_key_on_renewal(default_run: Capture) -> None:
     """Re-keying would invalidate the CA certificate users imported into their browsers."""
     ca = default_run.object("Certificate", "airflow-self-signed-ca")
@@ -151,11 +163,41 @@ def test_should_prefix_cluster_scoped_names_with_the_stacks_namespace(run: Run) 
     assert names == ["airflow-prod-self-signed", "airflow-prod-self-signed-bootstrap"]
 
 
+def logged(monkeypatch: pytest.MonkeyPatch, level: str) -> list[tuple[str, str]]:
+    """The messages the program logs at `level` ("warn", "info"), each with the type of the resource it is attached
+    to: the CLI shows a message under that resource."""
+    messages: list[tuple[str, str]] = []
+
+    def record(message: str, resource: object = None, *args: object, **kwargs: object) -> None:
+        messages.append((message, type(resource).__name__))
+
+    monkeypatch.setattr(f"pulumi.log.{level}", record)
+    return messages
+
+
 def test_should_warn_that_staging_certificates_are_untrusted(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
-    warnings: list[str] = []
-    monkeypatch.setattr("pulumi.log.warn", lambda message, *args, **kwargs: warnings.append(message))
+    warnings = logged(monkeypatch, "warn")
     run(**STAGING, domain="airflow.example.com")
-    assert any("browsers do not trust staging certificates" in w for w in warnings), warnings
+    assert warnings == [
+        (
+            "issuerKind letsencrypt-staging: browsers do not trust staging certificates (expect a warning page); "
+            "switch to letsencrypt-production once the staging certificate is issued.",
+            "TlsIssuer",
+        )
+    ]
+
+
+def test_should_tell_how_to_import_the_local_ca(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command is all a user has to trust the self-signed UI: it must name the namespace and Secret that hold it."""
+    messages = logged(monkeypatch, "info")
+    run(certManagerNamespace="security", namespace="airflow-prod")
+    assert messages == [
+        (
+            "issuerKind self-signed: browsers do not trust the local CA until you import it: kubectl -n security get "
+            "secret airflow-prod-self-signed-ca -o jsonpath='{.data.ca\\.crt}' | base64 -d > airflow-prod-self-signed-ca.crt",
+            "TlsIssuer",
+        )
+    ]
 
 
 # --- existing cert-manager -------------------------------------------------------------------------------------------
@@ -169,6 +211,34 @@ def test_should_only_create_the_issuer_with_an_existing_cert_manager(run: Run, v
     assert cert_manager_objects(capture), "issuers"
     for registration in cert_manager_objects(capture):
         assert schema_errors(registration.plain_inputs) == [], registration.name
+
+
+OWNED_WITH_AN_EXISTING_CERT_MANAGER = [
+    pytest.param(
+        {},
+        {
+            "tls": ("airflow:index:TlsIssuer", None),
+            "tls-bootstrap-issuer": (CLUSTER_ISSUER, "tls"),
+            "tls-ca-certificate": (CERTIFICATE, "tls"),
+            "tls-issuer": (CLUSTER_ISSUER, "tls"),
+        },
+        id="self-signed",
+    ),
+    pytest.param(
+        PRODUCTION, {"tls": ("airflow:index:TlsIssuer", None), "tls-issuer": (CLUSTER_ISSUER, "tls")}, id="production"
+    ),
+]
+
+
+@pytest.mark.parametrize(("values", "owned"), OWNED_WITH_AN_EXISTING_CERT_MANAGER)
+def test_should_own_the_issuers_with_an_existing_cert_manager_too(
+    run: Run, values: dict[str, str], owned: dict[str, tuple[str, str | None]]
+) -> None:
+    """With nothing to wait for, the issuers still belong to the component: an issuer re-parented by a switch of
+    tlsMode would be a new resource to Pulumi, deleted and created again."""
+    capture = run(tlsMode="existing", **values)
+    by_urn = {r.urn: r.name for r in capture.registrations}
+    assert {r.name: (r.type, by_urn.get(r.parent)) for r in capture.registrations if r.name.startswith("tls")} == owned
 
 
 def test_should_store_the_ca_in_the_existing_cert_managers_namespace(run: Run) -> None:

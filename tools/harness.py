@@ -120,6 +120,8 @@ class Capture:
     registrations: list[Registration] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     secret_outputs: set[str] = field(default_factory=set)
+    output_dependencies: dict[str, set[str]] = field(default_factory=dict)
+    """Per stack output, the URNs of the resources its value waits for."""
 
     def by_urn(self) -> dict[str, Registration]:
         return {r.urn: r for r in self.registrations}
@@ -252,6 +254,7 @@ async def collect_stack_outputs(capture: Capture) -> None:
         capture.outputs[key] = await output.future()
         if await output.is_secret():
             capture.secret_outputs.add(key)
+        capture.output_dependencies[key] = {str(await resource.urn.future()) for resource in await output.resources()}
 
 
 def stack_config(stack: str) -> tuple[dict[str, str], list[str]]:
