@@ -13,7 +13,7 @@ def rows() -> list[tuple[str, str, str]]:
         return [("(f) mutation score of components/", f"not measured: no {FIGURES.name} in mutants/ (run `make mutate`)", "")]
     found = json.loads(FIGURES.read_text())
     per_mutant = found["mutant_seconds"] / found["tried"] if found["tried"] else 0.0
-    score = "-" if found["score"] is None else f"{found['score']:.1%}"
+    score = "-" if found["score"] is None else f"{found['score']:.2%}"
     statuses = ", ".join(f"{count} {status}" for status, count in sorted(found["statuses"].items()))
     return [
         (f"(f) mutation score of components/, {found['scope']}", f"{score} (measured {found['measured']})", ""),

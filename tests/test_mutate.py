@@ -170,9 +170,11 @@ def tried(name: str, status: str) -> mutate.Tried:
 SIGNED = mutate.Equivalent("components.settings.ssh.x_cipher", '">I"', '">i"', "a length of 2 GiB fails either way")
 STALE = mutate.Equivalent("components.settings.ssh.x_cipher", '"ascii"', '"ASCII"', "codec names ignore case")
 UNTRIED = mutate.Equivalent("components.airflow.x_other", "a", "b", "not tried in this run")
+# A function the run tried, but not this mutant of it (mutmut made it since, when the function changed): not stale.
+UNTRIED_OF_TRIED = mutate.Equivalent("components.settings.ssh.x_cipher", '">I"', '">H"', "not tried in this run")
 
 
-def test_should_count_a_survivor_a_mark_names_as_equivalent_and_name_the_marks_that_match_none() -> None:
+def test_should_count_a_survivor_a_mark_names_as_equivalent_and_name_the_marks_whose_mutant_a_test_catches() -> None:
     mutants = [
         tried("components.settings.ssh.x_cipher__mutmut_1", "survived"),
         tried("components.settings.ssh.x_cipher__mutmut_2", "survived"),
@@ -191,7 +193,7 @@ def test_should_count_a_survivor_a_mark_names_as_equivalent_and_name_the_marks_t
         removed, added = changes[mutant.name]
         return f"--- f\n+++ f\n@@ -1 +1 @@\n-{removed}\n+{added}"
 
-    marked, stale = mutate.marked_equivalent(mutants, (SIGNED, STALE, UNTRIED), diff)
+    marked, stale = mutate.marked_equivalent(mutants, (SIGNED, STALE, UNTRIED, UNTRIED_OF_TRIED), diff)
     assert (marked, stale) == ({"components.settings.ssh.x_cipher__mutmut_1": SIGNED}, [STALE])
     assert mutate.statuses_of(mutants, marked) == Counter({"equivalent": 1, "survived": 2, "killed": 1})
     assert mutate.score(mutate.statuses_of(mutants, marked)) == 1 / 3
@@ -263,12 +265,13 @@ def test_should_show_the_unexplained_survivors_and_the_score_without_running_any
     assert capsys.readouterr().out == (
         "# components.settings.ssh.x_cipher__mutmut_2: survived\n"
         f"{DIFF_OF['components.settings.ssh.x_cipher__mutmut_2']}\n\n"
-        "mutants/ holds 2 tried (1 equivalent, 1 survived): score 0.0%\n"
+        "mutants/ holds 2 tried (1 equivalent, 1 survived): score 0.00%\n"
     )
 
 
 DIFF_OF = {
     "components.settings.ssh.x_cipher__mutmut_1": "--- f\n+++ f\n@@ -1 +1 @@\n-\">I\"\n+\">i\"",
     "components.settings.ssh.x_cipher__mutmut_2": "--- f\n+++ f\n@@ -1 +1 @@\n-\">I\"\n+None",
+    "components.settings.ssh.x_cipher__mutmut_3": "--- f\n+++ f\n@@ -1 +1 @@\n-\">I\"\n+\">I\" * 2",
     "components.settings.ssh.x_cipher__mutmut_4": "--- f\n+++ f\n@@ -1 +1 @@\n-\">I\"\n+\">J\"",
 }

@@ -645,6 +645,12 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         "the mapping is fixed, and PyYAML folds a line only at a space, which no scalar of it holds",
     ),
     Equivalent(
+        "components.metrics_exporter.x_mapping_text",
+        'return yaml.safe_dump(mapping_config(), sort_keys=False, width=1000)',
+        'return yaml.safe_dump(mapping_config(), sort_keys=False, width=1001)',
+        "the mapping is fixed, and PyYAML folds a line only at a space, which no scalar of it holds",
+    ),
+    Equivalent(
         "components.ingress.xǁAirflowIngressǁ__init__",
         'raise ValueError(f"AirflowIngress {name}: issuer_kind must be one of {\', \'.join(ISSUER_ANNOTATIONS)}")',
         "raise ValueError(None)",

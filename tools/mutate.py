@@ -255,17 +255,19 @@ def mutant_diff(mutant: Tried) -> str:
 def marked_equivalent(
     mutants: list[Tried], marks: tuple[Equivalent, ...], diff: Callable[[Tried], str]
 ) -> tuple[dict[str, Equivalent], list[Equivalent]]:
-    """The survivors a mark names (by mutant name), and the stale marks: those of a tried function naming no survivor."""
+    """The survivors a mark names (by mutant name), and the stale marks: those naming a mutant that was tried and
+    caught. A mark whose mutant was not tried (a sample, or a function changed since the run) is neither."""
     by_change = {(mark.function, mark.original, mark.mutant): mark for mark in marks}
+    marked_functions = {mark.function for mark in marks}
     named: dict[str, Equivalent] = {}
+    stale: list[Equivalent] = []
     for mutant in mutants:
-        if mutant.status == "survived":
+        if function_of(mutant.name) in marked_functions:
             mark = by_change.get((function_of(mutant.name), *mutant_change(diff(mutant))))
-            if mark is not None:
+            if mark is not None and mutant.status == "survived":
                 named[mutant.name] = mark
-    tried_functions = {function_of(mutant.name) for mutant in mutants}
-    used = set(named.values())
-    stale = [mark for mark in marks if mark.function in tried_functions and mark not in used]
+            elif mark is not None and mutant.status in ("killed", "timeout"):
+                stale.append(mark)
     return named, stale
 
 
@@ -285,7 +287,7 @@ def score(statuses: Counter[str]) -> float | None:
 def report(figures: Figures) -> str:
     counts = ", ".join(f"{count} {status}" for status, count in sorted(figures.statuses.items()))
     per_mutant = figures.mutant_seconds / figures.tried if figures.tried else 0.0
-    shown = "-" if figures.score is None else f"{figures.score:.1%}"
+    shown = "-" if figures.score is None else f"{figures.score:.2%}"
     return (
         f"mutation score {shown} ({figures.scope}): {figures.tried} mutants tried ({counts})\n"
         f"run time {figures.seconds:.0f} s on {figures.workers} worker(s), of which mutants {figures.mutant_seconds:.0f} s,"
@@ -302,7 +304,7 @@ def explain(mutants: list[Tried]) -> tuple[Counter[str], list[Tried], list[Equiv
 
 def stale_lines(stale: list[Equivalent]) -> list[str]:
     return [
-        f"stale mark in tools/equivalent_mutants.py (no survivor of {mark.function} makes this change; remove it): "
+        f"stale mark in tools/equivalent_mutants.py (a test catches this mutant of {mark.function}; remove the mark): "
         f"{mark.original!r} -> {mark.mutant!r}"
         for mark in stale
     ]
@@ -327,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         for mutant in unexplained:
             print(f"# {mutant.name}: {mutant.status}\n{mutant_diff(mutant)}\n")
         counts = ", ".join(f"{count} {status}" for status, count in sorted(statuses.items()))
-        shown = "-" if score(statuses) is None else f"{score(statuses):.1%}"
+        shown = "-" if score(statuses) is None else f"{score(statuses):.2%}"
         print("\n".join([*stale_lines(stale), f"mutants/ holds {len(mutants)} tried ({counts}): score {shown}"]))
         return 0
     if options.changed:
