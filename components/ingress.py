@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from typing import Literal
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -21,7 +22,11 @@ from components.settings import WildcardDns
 # The seed article's names: `kubectl describe certificate ingress-webserver-secret` keeps working.
 INGRESS_NAME = "airflow-ingress"
 TLS_SECRET_NAME = "ingress-webserver-secret"
-ISSUER_ANNOTATIONS = {"ClusterIssuer": "cert-manager.io/cluster-issuer", "Issuer": "cert-manager.io/issuer"}
+IssuerResourceKind = Literal["ClusterIssuer", "Issuer"]
+ISSUER_ANNOTATIONS: dict[IssuerResourceKind, str] = {
+    "ClusterIssuer": "cert-manager.io/cluster-issuer",
+    "Issuer": "cert-manager.io/issuer",
+}
 
 
 class HostError(pulumi.RunError):
@@ -101,7 +106,7 @@ class AirflowIngressArgs:
     """IngressClass of the controller that serves it."""
     issuer_name: pulumi.Input[str]
     """cert-manager issuer that signs its certificate."""
-    issuer_kind: str
+    issuer_kind: IssuerResourceKind
     """`ClusterIssuer` or `Issuer`: picks the cert-manager annotation."""
     service_name: pulumi.Input[str]
     """The api-server Service."""
@@ -119,8 +124,6 @@ class AirflowIngress(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AirflowIngressArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow:index:AirflowIngress", name, None, opts)
-        if args.issuer_kind not in ISSUER_ANNOTATIONS:
-            raise ValueError(f"AirflowIngress {name}: issuer_kind must be one of {', '.join(ISSUER_ANNOTATIONS)}")
         host = pulumi.Output.from_input(args.host)
         ingress = k8s.networking.v1.Ingress(
             f"{name}-ingress",

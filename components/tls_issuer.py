@@ -12,7 +12,7 @@ ClusterIssuers are cluster-scoped, so their names start with `name_prefix`: two 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final, Literal
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -26,7 +26,7 @@ CHART_VERSION = "v1.21.1"
 CHART_REPOSITORY = "https://charts.jetstack.io"
 RELEASE_NAME = "cert-manager"
 API_VERSION = "cert-manager.io/v1"
-ISSUER_KIND = "ClusterIssuer"
+ISSUER_KIND: Final = "ClusterIssuer"
 ACME_SERVERS = {
     IssuerKind.LETSENCRYPT_STAGING: "https://acme-staging-v02.api.letsencrypt.org/directory",
     IssuerKind.LETSENCRYPT_PRODUCTION: "https://acme-v02.api.letsencrypt.org/directory",
@@ -90,13 +90,11 @@ class TlsIssuer(pulumi.ComponentResource):
 
     issuer_name: pulumi.Output[str]
     """Name of the ClusterIssuer that signs the UI's certificate."""
-    issuer_kind: str
+    issuer_kind: Literal["ClusterIssuer"]
     """`ClusterIssuer`: which cert-manager annotation refers to it."""
 
     def __init__(self, name: str, args: TlsIssuerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("airflow:index:TlsIssuer", name, None, opts)
-        if args.kind.is_acme and not args.acme_email:
-            raise ValueError(f"TlsIssuer {name}: {args.kind} needs acme_email")
         child = pulumi.ResourceOptions(parent=self)
         namespace: pulumi.Input[str] = args.namespace
         # The issuers are custom resources: they need the CRDs that the release installs, and no data of the release

@@ -1010,6 +1010,12 @@ BAD_INPUTS = [
         id="user name with a space",
     ),
     pytest.param(
+        {**HTTPS_ONLY, "gitSyncUsername": "dags bot"},
+        {"gitSyncToken": TOKEN},
+        ["airflow:gitSyncUsername = 'dags bot': must be empty or 1 to 64 letters, digits, '_', '.', '@' or '-'"],
+        id="user name with a space, with its token",
+    ),
+    pytest.param(
         {"gitSyncRepository": "https://bot:hun@ter2@github.com/o/r.git"},
         {},
         [

@@ -112,42 +112,6 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         "the fields were counted just above: zip's strictness never applies",
     ),
     Equivalent(
-        "components.settings.reader.xǁConfigReaderǁread",
-        'raise ValueError("is required")',
-        "raise ValueError(None)",
-        "every key Pulumi.yaml declares has a default (a test checks it): the text read is never None",
-    ),
-    Equivalent(
-        "components.settings.reader.xǁConfigReaderǁread",
-        'raise ValueError("is required")',
-        'raise ValueError("XXis requiredXX")',
-        "every key Pulumi.yaml declares has a default (a test checks it): the text read is never None",
-    ),
-    Equivalent(
-        "components.settings.reader.xǁConfigReaderǁread",
-        'raise ValueError("is required")',
-        'raise ValueError("IS REQUIRED")',
-        "every key Pulumi.yaml declares has a default (a test checks it): the text read is never None",
-    ),
-    Equivalent(
-        "components.settings.reader.xǁConfigReaderǁread",
-        'self.fail(key, "(not set)" if raw is None else repr(raw), str(error))',
-        'self.fail(key, "(not set)" if (raw is None) and False else repr(raw), str(error))',
-        "every key Pulumi.yaml declares has a default (a test checks it): the text read is never None",
-    ),
-    Equivalent(
-        "components.settings.reader.xǁConfigReaderǁread",
-        'self.fail(key, "(not set)" if raw is None else repr(raw), str(error))',
-        'self.fail(key, "XX(not set)XX" if raw is None else repr(raw), str(error))',
-        "every key Pulumi.yaml declares has a default (a test checks it): the text read is never None",
-    ),
-    Equivalent(
-        "components.settings.reader.xǁConfigReaderǁread",
-        'self.fail(key, "(not set)" if raw is None else repr(raw), str(error))',
-        'self.fail(key, "(NOT SET)" if raw is None else repr(raw), str(error))',
-        "every key Pulumi.yaml declares has a default (a test checks it): the text read is never None",
-    ),
-    Equivalent(
         "components.settings.rules.x_cron_schedule",
         "for field_text, (low, high, names) in zip(fields, CRON_FIELDS, strict=True):",
         "for field_text, (low, high, names) in zip(fields, CRON_FIELDS, strict=False):",
@@ -200,18 +164,6 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         "value = None",
         'value = ""',
         "neither None nor '' is an object or a list: the value is refused either way",
-    ),
-    Equivalent(
-        "components.settings.reader.xǁConfigReaderǁstructured",
-        'return json.loads(self.default(key) or "null"), encrypted',
-        'return json.loads(self.default(key) or "XXnullXX"), encrypted',
-        "every object or array key declares a default ({} or []): it is never None or empty",
-    ),
-    Equivalent(
-        "components.settings.reader.xǁConfigReaderǁstructured",
-        'return json.loads(self.default(key) or "null"), encrypted',
-        'return json.loads(self.default(key) or "NULL"), encrypted',
-        "every object or array key declares a default ({} or []): it is never None or empty",
     ),
     # --- settings: ssh, git_sync, git_repository, database, edge
     Equivalent(
@@ -652,24 +604,6 @@ EQUIVALENT: tuple[Equivalent, ...] = (
     ),
     Equivalent(
         "components.ingress.xǁAirflowIngressǁ__init__",
-        'raise ValueError(f"AirflowIngress {name}: issuer_kind must be one of {\', \'.join(ISSUER_ANNOTATIONS)}")',
-        "raise ValueError(None)",
-        "__main__.py passes TlsIssuer's issuer_kind, always ClusterIssuer: the check never fails",
-    ),
-    Equivalent(
-        "components.ingress.xǁAirflowIngressǁ__init__",
-        'raise ValueError(f"AirflowIngress {name}: issuer_kind must be one of {\', \'.join(ISSUER_ANNOTATIONS)}")',
-        'raise ValueError(f"AirflowIngress {name}: issuer_kind must be one of {\', \'.join(None)}")',
-        "__main__.py passes TlsIssuer's issuer_kind, always ClusterIssuer: the check never fails",
-    ),
-    Equivalent(
-        "components.ingress.xǁAirflowIngressǁ__init__",
-        'raise ValueError(f"AirflowIngress {name}: issuer_kind must be one of {\', \'.join(ISSUER_ANNOTATIONS)}")',
-        'raise ValueError(f"AirflowIngress {name}: issuer_kind must be one of {\'XX, XX\'.join(ISSUER_ANNOTATIONS)}")',
-        "__main__.py passes TlsIssuer's issuer_kind, always ClusterIssuer: the check never fails",
-    ),
-    Equivalent(
-        "components.ingress.xǁAirflowIngressǁ__init__",
         'super().__init__("airflow:index:AirflowIngress", name, None, opts)',
         'super().__init__("airflow:index:AirflowIngress", name, None, None)',
         "__main__.py passes no opts: None either way",
@@ -685,12 +619,6 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         'super().__init__("airflow:index:AirflowIngress", name, None, opts)',
         'super().__init__("airflow:index:AirflowIngress", name, None, )',
         "opts left to its default, None: __main__.py passes none",
-    ),
-    Equivalent(
-        "components.tls_issuer.xǁTlsIssuerǁ__init__",
-        'raise ValueError(f"TlsIssuer {name}: {args.kind} needs acme_email")',
-        "raise ValueError(None)",
-        "settings refuse an ACME issuerKind without acmeEmail first: the check never fails",
     ),
     Equivalent(
         "components.tls_issuer.xǁTlsIssuerǁ__init__",

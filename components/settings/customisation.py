@@ -178,7 +178,7 @@ def read_airflow_config(reader: ConfigReader, metrics_enabled: bool) -> tuple[tu
                 reader.fail(key, shown, "must name an option of airflow.cfg in lower case (letters, digits, '_')")
             elif (section, option) in owned:
                 reader.fail(key, shown, f"is set by the stack: {owned[(section, option)]}")
-            elif (unknown := unknown_option(section, option, reader.text("airflowImageTag") or "")) is not None:
+            elif (unknown := unknown_option(section, option, reader.text("airflowImageTag"))) is not None:
                 reader.fail(key, shown, unknown)
             elif text is None:
                 reader.fail(key, shown, "must be a string, a number or a boolean")

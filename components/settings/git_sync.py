@@ -98,7 +98,7 @@ def access_token(raw: str) -> str:
 
 def read_git_sync(reader: ConfigReader) -> GitSyncSettings | None:
     """The git-sync settings, or None when no repository is set (the DAGs baked into the image are used)."""
-    masked = password_masked(reader.text("gitSyncRepository") or "")
+    masked = password_masked(reader.text("gitSyncRepository"))
     if masked is not None:
         # Read like every key, but never echo the password.
         reader.fail("gitSyncRepository", repr(masked), CREDENTIALS_IN_URL_RULE)
@@ -167,7 +167,8 @@ def read_git_sync(reader: ConfigReader) -> GitSyncSettings | None:
                 shown_known_hosts,
                 "applies to SSH repositories only; an HTTPS host is verified by its TLS certificate",
             )
-        if token is not None and not username:
+        # A bad user name is reported by its own rule only, not also as missing.
+        if token is not None and not reader.text("gitSyncUsername"):
             reader.fail("gitSyncUsername", "''", "is required with airflow:gitSyncToken")
         if username and token is None:
             reader.fail(

@@ -73,11 +73,12 @@ class ConfigReader:
         except KeyError:
             raise KeyError(f"config key {key!r} is read but not declared in Pulumi.yaml") from None
 
-    def default(self, key: str) -> str | None:
-        """The default declared in Pulumi.yaml, as the text the CLI would pass (JSON for an object or array)."""
+    def default(self, key: str) -> str:
+        """The default declared in Pulumi.yaml, as the text the CLI would pass (JSON for an object or array). Every key
+        declares one, so that a stack sets only what it changes; a key without one is a bug of the program."""
         default = self._declared(key).get("default")
         if default is None:
-            return None
+            raise KeyError(f"config key {key!r} declares no default in Pulumi.yaml")
         if isinstance(default, dict | list):
             return json.dumps(default)
         return str(default).lower() if isinstance(default, bool) else str(default)
@@ -99,8 +100,8 @@ class ConfigReader:
             # The value is not shown: it may be a secret.
             self.fail(key, "(set)", f"is not a key this program reads: {hint}")
 
-    def text(self, key: str) -> str | None:
-        """The configured value as text, or the declared default; None when neither exists."""
+    def text(self, key: str) -> str:
+        """The configured value as text, or the declared default."""
         value = self._raw(self.qualified(key))
         return self.default(key) if value is None else value
 
@@ -112,12 +113,10 @@ class ConfigReader:
         reading goes on and every problem is found; `read_settings` then fails with all of them."""
         raw = self.text(key)
         try:
-            if raw is None:
-                raise ValueError("is required")
             return parse(raw)
         except ValueError as error:
-            self.fail(key, "(not set)" if raw is None else repr(raw), str(error))
-            return parse(self.default(key) or "")
+            self.fail(key, repr(raw), str(error))
+            return parse(self.default(key))
 
     def per_component(self, key: str, holding: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """The entries of a `{default: {...}, <component>: {...}}` key; an entry of another name or shape is a
@@ -131,7 +130,7 @@ class ConfigReader:
 
     def text_and_secrecy(self, key: str) -> tuple[str, bool]:
         """A text key that the stack may store in plain text or encrypted, and whether it is encrypted."""
-        return self.text(key) or "", self._is_secret(self.qualified(key))
+        return self.text(key), self._is_secret(self.qualified(key))
 
     def structured(self, key: str, kind: type[dict[str, Any]] | type[list[Any]]) -> tuple[Any, bool]:
         """An object or array key (`pulumi config set --path`), parsed from the JSON the CLI passes, and whether the
@@ -140,13 +139,13 @@ class ConfigReader:
         encrypted = self._is_secret(self.qualified(key))
         raw = self.text(key)
         try:
-            value = json.loads(raw or "")
+            value = json.loads(raw)
         except ValueError:
             value = None
         if not isinstance(value, kind):
             shown = "(secret)" if encrypted else repr(raw)
             self.fail(key, shown, f"must be {'an object' if kind is dict else 'a list'}: set it with `pulumi config set --path`")
-            return json.loads(self.default(key) or "null"), encrypted
+            return json.loads(self.default(key)), encrypted
         return value, encrypted
 
     def secret(self, key: str, parse: Callable[[str], str] | None = None) -> pulumi.Output[str] | None:
