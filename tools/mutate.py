@@ -14,7 +14,7 @@ tries only the mutants of functions that changed. tools/equivalent_mutants.py ma
 behaviour, each with why; they are counted apart, outside the score.
 
 Prints the mutation score, a figure and not a gate: survivors do not fail the command. Also loaded by mutmut as a
-pytest plugin (pyproject.toml's [tool.mutmut]), for `pytest_runtest_teardown` below.
+pytest plugin (pyproject.toml's [tool.mutmut]), for `pytest_runtest_teardown` and `pytest_collection_finish` below.
 """
 
 from __future__ import annotations
@@ -120,6 +120,21 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
         found = MUTANT_NAME.match(name)
         if found and not judges(found["module"], item.path.name):
             called.discard(name)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """mutmut's fork server collects the tests once and then forks a process per mutant. Running the program here, in
+    the fork server, imports the modules pulumi_kubernetes loads lazily and reads the schema files once, so that each
+    mutant's process starts with them: its first run of the program takes 0.3 s instead of 1.1 s, on a few seconds
+    per mutant. Only the unmutated reads of files stay cached: secret_keys() calls functions that have mutants."""
+    if not session.config.option.collectonly:
+        return
+    from components.settings.core import secret_keys
+    from tools.harness import run_program, run_stack
+
+    run_stack("prod")
+    run_program()
+    secret_keys.cache_clear()
 
 
 def enclosing_functions(source: str, lines: set[int]) -> set[str]:
