@@ -162,42 +162,38 @@ class NetworkPolicies(pulumi.ComponentResource):
         self._flows = self._resolved_flows()
         everything = k8s.meta.v1.LabelSelectorArgs()
 
-        policies = [
-            # Selects every pod and allows nothing: whatever no other policy allows is dropped, both ways.
-            self._policy("default-deny", "airflow-default-deny", everything, ingress=[], egress=[]),
-            self._policy(
-                "dns",
-                "airflow-dns",
-                everything,
-                egress=[
-                    k8s.networking.v1.NetworkPolicyEgressRuleArgs(
-                        to=[
-                            k8s.networking.v1.NetworkPolicyPeerArgs(
-                                namespace_selector=k8s.meta.v1.LabelSelectorArgs(
-                                    match_labels={NAMESPACE_NAME_LABEL: args.dns_namespace}
-                                ),
-                                pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=dict(args.dns_pod_labels)),
-                            )
-                        ],
-                        ports=[
-                            k8s.networking.v1.NetworkPolicyPortArgs(protocol=protocol, port=DNS_PORT)
-                            for protocol in ("UDP", "TCP")
-                        ],
-                    )
-                ],
-            ),
-        ]
+        # Selects every pod and allows nothing: whatever no other policy allows is dropped, both ways.
+        self._policy("default-deny", "airflow-default-deny", everything, ingress=[], egress=[])
+        self._policy(
+            "dns",
+            "airflow-dns",
+            everything,
+            egress=[
+                k8s.networking.v1.NetworkPolicyEgressRuleArgs(
+                    to=[
+                        k8s.networking.v1.NetworkPolicyPeerArgs(
+                            namespace_selector=k8s.meta.v1.LabelSelectorArgs(
+                                match_labels={NAMESPACE_NAME_LABEL: args.dns_namespace}
+                            ),
+                            pod_selector=k8s.meta.v1.LabelSelectorArgs(match_labels=dict(args.dns_pod_labels)),
+                        )
+                    ],
+                    ports=[
+                        k8s.networking.v1.NetworkPolicyPortArgs(protocol=protocol, port=DNS_PORT) for protocol in ("UDP", "TCP")
+                    ],
+                )
+            ],
+        )
         components = {c for flow in self._flows for c in (*flow.clients, flow.server)} - self._external_servers()
-        policies += [self._component_policy(component) for component in sorted(components)]
+        for component in sorted(components):
+            self._component_policy(component)
         if args.acme_http01 and args.ingress_namespace is not None:
             # Ingress only: the solver answers Let's Encrypt through the controller and opens no connection itself.
-            policies.append(
-                self._policy(
-                    "acme-http01-solver",
-                    "airflow-acme-http01-solver",
-                    k8s.meta.v1.LabelSelectorArgs(match_labels=ACME_SOLVER_LABELS),
-                    ingress=[from_namespace(args.ingress_namespace, ACME_SOLVER_PORT)],
-                )
+            self._policy(
+                "acme-http01-solver",
+                "airflow-acme-http01-solver",
+                k8s.meta.v1.LabelSelectorArgs(match_labels=ACME_SOLVER_LABELS),
+                ingress=[from_namespace(args.ingress_namespace, ACME_SOLVER_PORT)],
             )
 
         self.register_outputs({})
@@ -209,10 +205,10 @@ class NetworkPolicies(pulumi.ComponentResource):
         selector: k8s.meta.v1.LabelSelectorArgs,
         ingress: list[k8s.networking.v1.NetworkPolicyIngressRuleArgs] | None = None,
         egress: list[k8s.networking.v1.NetworkPolicyEgressRuleArgs] | None = None,
-    ) -> k8s.networking.v1.NetworkPolicy:
+    ) -> None:
         # A direction is listed in policyTypes only when this policy has rules for it (an empty list denies it).
         types = [kind for kind, rules in (("Ingress", ingress), ("Egress", egress)) if rules is not None]
-        return k8s.networking.v1.NetworkPolicy(
+        k8s.networking.v1.NetworkPolicy(
             f"{self._name}-{suffix}",
             metadata=kube.object_meta(policy_name, self._args.namespace, COMPONENT),
             spec=k8s.networking.v1.NetworkPolicySpecArgs(
@@ -221,7 +217,7 @@ class NetworkPolicies(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _component_policy(self, component: str) -> k8s.networking.v1.NetworkPolicy:
+    def _component_policy(self, component: str) -> None:
         args = self._args
         ingress = [
             k8s.networking.v1.NetworkPolicyIngressRuleArgs(from_=[pods(*flow.clients)], ports=flow_ports(flow))
@@ -242,7 +238,7 @@ class NetworkPolicies(pulumi.ComponentResource):
         if args.git_port is not None and component in DAG_READERS:
             # No `to`: any address, on the repository's port only.
             egress.append(k8s.networking.v1.NetworkPolicyEgressRuleArgs(ports=tcp(args.git_port)))
-        return self._policy(
+        self._policy(
             component,
             f"airflow-{component}",
             k8s.meta.v1.LabelSelectorArgs(match_labels=kube.selector_labels(component)),

@@ -537,6 +537,10 @@ def test_should_let_the_scraper_namespace_alone_read_the_metrics(metrics_run: Ca
     assert allows(cluster.policies, PROMETHEUS, EXPORTER, 9102)
     assert not allows(cluster.policies, PROMETHEUS, EXPORTER, 9125, "UDP")
     assert not allows(cluster.policies, STRANGER, EXPORTER, 9102)
+    for component, pod in cluster.pods.items():
+        for port in (5432, 6379, 8080, 8793, 8794, 9102):
+            expected = component == EXPORTER.name and port == 9102
+            assert allows(cluster.policies, PROMETHEUS, pod, port) == expected, (component, port)
     elsewhere = cluster_of(run(**ON, metricsScraperNamespace="observability"))
     assert not allows(elsewhere.policies, PROMETHEUS, EXPORTER, 9102)
     assert allows(elsewhere.policies, Endpoint("prometheus", "observability", {}), EXPORTER, 9102)

@@ -180,10 +180,15 @@ def git_cluster() -> Cluster:
 
 
 @pytest.fixture(scope=shared("module"))
-def acme_cluster() -> Cluster:
+def acme_run() -> Capture:
     """The default install (ingress-nginx in `ingress`) with a Let's Encrypt issuer."""
     values = {"issuerKind": "letsencrypt-staging", "acmeEmail": "platform@acme-corp.io", "domain": "airflow.acme-corp.io"}
-    return cluster_of(Render("acme", values=values).run())
+    return Render("acme", values=values).run()
+
+
+@pytest.fixture(scope=shared("module"))
+def acme_cluster(acme_run: Capture) -> Cluster:
+    return cluster_of(acme_run)
 
 
 AIRFLOW_PODS = {"api-server", "scheduler", "dag-processor", "triggerer", "worker", "migrations"}
@@ -245,6 +250,31 @@ def test_should_let_every_pod_resolve_names_with_kube_dns(default_cluster: Clust
         assert not allows(default_cluster.policies, pod, STRANGER, 53, protocol), component
 
 
+def test_should_open_port_53_of_the_dns_pods_alone(default_cluster: Cluster) -> None:
+    assert default_cluster.policy("airflow-dns")["spec"] == {
+        "egress": [
+            {
+                "to": [
+                    {
+                        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                        "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                    }
+                ],
+                "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
+            }
+        ],
+        "podSelector": {},
+        "policyTypes": ["Egress"],
+    }
+    metrics_server = Endpoint("metrics-server", "kube-system", {"k8s-app": "metrics-server"})
+    dns_elsewhere = Endpoint("a copy of kube-dns", "default", KUBE_DNS.labels)
+    for component, pod in default_cluster.pods.items():
+        for port in PORTS:
+            assert not allows(default_cluster.policies, pod, KUBE_DNS, port), (component, port)
+        assert not allows(default_cluster.policies, pod, metrics_server, 53, "UDP"), component
+        assert not allows(default_cluster.policies, pod, dns_elsewhere, 53, "UDP"), component
+
+
 @pytest.mark.parametrize("protocol", ["UDP", "TCP"])
 def test_should_follow_the_clusters_dns_where_it_runs_elsewhere(run: Run, protocol: str) -> None:
     cluster = cluster_of(run(dnsNamespace="openshift-dns", dnsPodLabels="dns.operator.openshift.io/daemonset-dns=default"))
@@ -300,6 +330,19 @@ def test_should_give_the_acme_solver_a_policy_that_selects_no_airflow_pod(acme_c
     assert selects(solver["spec"]["podSelector"], ACME_SOLVER.labels)
     for component, pod in acme_cluster.pods.items():
         assert not selects(solver["spec"]["podSelector"], pod.labels), component
+
+
+def test_should_name_each_policy_resource_after_what_it_selects(acme_run: Capture) -> None:
+    names = {r.name for r in acme_run.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")}
+    assert names == {
+        "network-policies-default-deny",
+        "network-policies-dns",
+        "network-policies-acme-http01-solver",
+        *(
+            f"network-policies-{component}"
+            for component in (*sorted(AIRFLOW_PODS), CLEANUP, BACKUP, "postgresql", "redis")
+        ),
+    }
 
 
 def test_should_not_open_the_acme_solver_without_a_lets_encrypt_issuer(default_cluster: Cluster) -> None:
