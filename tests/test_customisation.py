@@ -141,6 +141,23 @@ def test_should_refuse_an_option_airflow_does_not_read_where_its_list_applies(
     assert found == problems
 
 
+def test_should_report_every_bad_section_and_option_not_only_the_first() -> None:
+    options = {"Core": {"parallelism": 1}, "core": {"executor": "LocalExecutor"}, "scheduler": {"Bad": 1}}
+    assert settings_problems(config_of(airflowConfig=json.dumps(options))) == [
+        "airflow:airflowConfig.Core = (section): must be a section of airflow.cfg in lower case, holding its options",
+        "airflow:airflowConfig.core.executor = 'LocalExecutor': is set by the stack: the stack runs the CeleryExecutor",
+        "airflow:airflowConfig.scheduler.Bad = 1: must name an option of airflow.cfg in lower case (letters, digits, '_')",
+    ]
+
+
+def test_should_not_show_an_encrypted_options_value_in_its_problem() -> None:
+    options = {"smtp": {"smtp_host": ["mail.acme-corp.io"]}, "core": {"fernet_key": "k"}}
+    assert settings_problems(config_of(airflowConfig=json.dumps(options)), secret_keys=["airflow:airflowConfig"]) == [
+        "airflow:airflowConfig.core.fernet_key = (secret): is set by the stack: airflow:fernetKey",
+        "airflow:airflowConfig.smtp.smtp_host = (secret): must be a string, a number or a boolean",
+    ]
+
+
 def test_should_refuse_airflow_config_that_is_not_an_object() -> None:
     assert settings_problems(config_of(airflowConfig='"parallelism=64"')) == [
         "airflow:airflowConfig = '\"parallelism=64\"': must be an object: set it with `pulumi config set --path`"
@@ -229,7 +246,8 @@ def pod_template(capture: Capture, name: str) -> PodTemplate:
 
 
 def test_should_put_default_metadata_on_every_pod_and_let_a_component_replace_it_key_by_key(run: Run) -> None:
-    annotations = {"default": {"team": "data", "vault.hashicorp.com/agent-inject": "false"},
+    # An annotation's value is free text, unlike a label's.
+    annotations = {"default": {"team": "Data Platform, EU", "vault.hashicorp.com/agent-inject": "false"},
                    "worker": {"vault.hashicorp.com/agent-inject": "true"}}  # fmt: skip
     labels = {"default": {"cost-centre": "analytics"}, "postgresql": {"cost-centre": "platform"}}
     capture = run(podAnnotations=json.dumps(annotations), podLabels=json.dumps(labels))
@@ -238,7 +256,7 @@ def test_should_put_default_metadata_on_every_pod_and_let_a_component_replace_it
         component = metadata["labels"]["app.kubernetes.io/component"]
         inject = "true" if component == "worker" else "false"
         assert {k: metadata["annotations"].get(k) for k in ("team", "vault.hashicorp.com/agent-inject")} == {
-            "team": "data", "vault.hashicorp.com/agent-inject": inject,
+            "team": "Data Platform, EU", "vault.hashicorp.com/agent-inject": inject,
         }, template.name  # fmt: skip
         assert metadata["labels"]["cost-centre"] == ("platform" if component == "postgresql" else "analytics")
     worker = pod_template(capture, "airflow-worker").template["metadata"]
@@ -276,6 +294,8 @@ def test_should_give_a_component_its_cloud_identity(run: Run) -> None:
         ("podLabels", {"flower": {"team": "data"}}, f"airflow:podLabels.flower = (entry): must be one of default, {', '.join(COMPONENTS)}, holding a map"),
         ("podLabels", {"default": {"team": "data science"}}, "airflow:podLabels.default = {'team': 'data science'}: must be a string of at most 63 letters, digits, '-', '_' or '.'"),
         ("serviceAccountAnnotations", {"default": {"bad key!": "x"}}, "airflow:serviceAccountAnnotations.default = {'bad key!': 'x'}: 'bad key!' is not a Kubernetes label or annotation key"),
+        ("podAnnotations", {"default": {"team": 5}}, "airflow:podAnnotations.default = {'team': 5}: must be a string"),
+        ("serviceAccountAnnotations", {"worker": {"team": None}}, "airflow:serviceAccountAnnotations.worker = {'team': None}: must be a string"),
     ],
 )  # fmt: skip
 def test_should_refuse_metadata_that_would_override_the_stack_or_is_malformed(

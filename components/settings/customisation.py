@@ -262,7 +262,7 @@ def read_webserver_config(reader: ConfigReader) -> str:
     return text
 
 
-def read_customisation(reader: ConfigReader, metrics_enabled: bool = False) -> CustomisationSettings:
+def read_customisation(reader: ConfigReader, metrics_enabled: bool) -> CustomisationSettings:
     """`metrics_enabled`: the stack then sets Airflow's StatsD options itself (METRICS_OPTIONS)."""
     airflow_config, airflow_config_secret = read_airflow_config(reader, metrics_enabled)
     return CustomisationSettings(
