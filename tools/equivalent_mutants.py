@@ -160,6 +160,24 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         "a name cannot hold '/', so a source with two is refused whichever side takes it",
     ),
     Equivalent(
+        "components.settings.customisation.x_read_customisation",
+        'variables=read_named_values(reader, "airflowVariables", "AIRFLOW_VAR_", require_secret=False),',
+        'variables=read_named_values(reader, "airflowVariables", "AIRFLOW_VAR_", require_secret=None),',
+        "None is false like False: the flag takes the same branch",
+    ),
+    Equivalent(
+        "components.settings.customisation.x_read_customisation",
+        'pod_annotations=read_metadata(reader, "podAnnotations", OWNED_ANNOTATION_PREFIXES, labels=False),',
+        'pod_annotations=read_metadata(reader, "podAnnotations", OWNED_ANNOTATION_PREFIXES, labels=None),',
+        "None is false like False: the flag takes the same branch",
+    ),
+    Equivalent(
+        "components.settings.customisation.x_read_customisation",
+        'reader, "serviceAccountAnnotations", OWNED_ANNOTATION_PREFIXES, labels=False',
+        'reader, "serviceAccountAnnotations", OWNED_ANNOTATION_PREFIXES, labels=None',
+        "None is false like False: the flag takes the same branch",
+    ),
+    Equivalent(
         "components.settings.reader.xǁConfigReaderǁstructured",
         "value = None",
         'value = ""',
