@@ -95,12 +95,12 @@ class WorkerStorage:
     """Headless Service that gives each worker a resolvable name (the StatefulSet's serviceName)."""
     addons: kube.PodAddons
     """The logs volume or mount, the groomer sidecar, the hostname setting."""
+    fs_group: int
+    """Group the kubelet gives the logs volume, so uid 50000 (in that group) can write it."""
     volume_claim_templates: list[k8s.core.v1.PersistentVolumeClaimArgs] = field(default_factory=list)
     """One claim per worker replica; empty when logs are not persisted."""
     retention_policy: k8s.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicyArgs | None = None
     """What happens to the claims on scale-down and on deletion."""
-    fs_group: int = AIRFLOW_GID
-    """Group the kubelet gives the logs volume, so uid 50000 (in that group) can write it."""
     pod_annotations: dict[str, str] = field(default_factory=dict)
     """Annotations of the worker pod template (e.g. a documented Pod Security exception)."""
 

@@ -311,6 +311,13 @@ def test_should_pin_the_image_and_apply_the_resources(synced: Synced, container_
     }, container_name
 
 
+def test_should_pull_the_image_as_the_stacks_pull_policy_says(run: Run) -> None:
+    spec = pod_spec(run(gitSyncRepository=HTTPS_URL, imagePullPolicy="Always"), "Deployment", "airflow-dag-processor")
+    assert {name: container(spec, name)["imagePullPolicy"] for name in GIT_SYNC_CONTAINERS} == dict.fromkeys(
+        GIT_SYNC_CONTAINERS, "Always"
+    )
+
+
 def test_should_probe_the_sidecar_on_the_port_it_serves(synced: Synced) -> None:
     sidecar = container(pod_spec(synced("ssh"), "Deployment", "airflow-triggerer"), "git-sync")
     assert sidecar["ports"] == [{"name": "git-sync-http", "containerPort": 8000}]
@@ -405,8 +412,26 @@ def test_should_keep_the_credentials_in_a_secret(synced: Synced, transport: str,
     capture = synced(transport)
     secret = git_sync_secret(capture)
     assert secret is not None, f"no git-sync Secret over {transport}"
-    assert secret.plain_inputs["metadata"]["name"] == "airflow-git-sync"
-    assert secret.plain_inputs["stringData"] == files, transport
+    assert secret.plain_inputs == {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "labels": {
+                "app.kubernetes.io/component": "git-sync",
+                "app.kubernetes.io/managed-by": "pulumi",
+                "app.kubernetes.io/name": "airflow",
+                "app.kubernetes.io/part-of": "airflow",
+            },
+            "name": "airflow-git-sync",
+            "namespace": "airflow",
+        },
+        "stringData": files,
+        "type": "Opaque",
+    }, transport
+    # Its parent is part of its URN: another one would make `pulumi up` replace the Secret.
+    (component,) = capture.of_type("airflow:index:GitSync")
+    assert (component.name, component.parent) == ("git-sync", "urn:pulumi:test::airflow::pulumi:pulumi:Stack::airflow-test")
+    assert secret.parent == component.urn
     assert secret_paths(secret.inputs) == ["stringData"], f"{secret.name}: the credentials must be a secret input"
     for registration in capture.registrations:
         visible = json.dumps(reveal(registration.inputs, redact="(secret)"))
@@ -548,13 +573,19 @@ def test_should_refuse_a_host_it_cannot_verify_and_say_how_to(repository: str, k
 
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
 def test_should_warn_every_time_when_host_keys_are_not_verified(monkeypatch: pytest.MonkeyPatch, preview: bool) -> None:
-    warnings: list[str] = []
-    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: warnings.append(message))
+    warnings: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        pulumi.log, "warn", lambda message, resource=None, **kwargs: warnings.append((message, type(resource).__name__))
+    )
     values = config_of(gitSyncRepository="git@git.example.com:o/r.git", gitSyncVerifyHostKeys=False)
     capture = run_program({**values, **config_of(gitSyncSshKey=SSH_KEY)}, ["airflow:gitSyncSshKey"], preview=preview)
+    # Shown under the GitSync component in the preview, where the setting takes effect.
     assert warnings == [
-        "gitSyncVerifyHostKeys is false: git-sync accepts any SSH host key for git.example.com, so whoever can intercept "
-        "the connection can serve DAGs that Airflow will run. Set it to true and give gitSyncKnownHosts."
+        (
+            "gitSyncVerifyHostKeys is false: git-sync accepts any SSH host key for git.example.com, so whoever can "
+            "intercept the connection can serve DAGs that Airflow will run. Set it to true and give gitSyncKnownHosts.",
+            "GitSync",
+        )
     ]
     sidecar = container(pod_spec(capture, "Deployment", "airflow-dag-processor"), "git-sync")
     assert env_of(sidecar)["GITSYNC_SSH_KNOWN_HOSTS"] == "false"
@@ -830,6 +861,19 @@ BAD_INPUTS = [
             "set both or neither",
         ],
         id="credentials without repository",
+    ),
+    pytest.param(
+        {"gitSyncUsername": "bot", "gitSyncKnownHosts": f"github.com {FAKE_HOST_KEY}"},
+        {"gitSyncToken": TOKEN},
+        [
+            "airflow:gitSyncToken = (secret): is set, but airflow:gitSyncRepository is empty (the DAGs come from the image): "
+            "set both or neither",
+            "airflow:gitSyncUsername = 'bot': is set, but airflow:gitSyncRepository is empty (the DAGs come from the image): "
+            "set both or neither",
+            f"airflow:gitSyncKnownHosts = 'github.com {FAKE_HOST_KEY}': is set, but airflow:gitSyncRepository is empty (the "
+            "DAGs come from the image): set both or neither",
+        ],
+        id="token and host keys without repository",
     ),
     pytest.param(
         {**SSH_ONLY, "gitSyncVerifyHostKeys": False, "gitSyncKnownHosts": f"github.com {FAKE_HOST_KEY}"},

@@ -272,6 +272,13 @@ BAD_INPUT = [
         ],
     ),
     (
+        {"issuerKind": "letsencrypt-production", "acmeEmail": "ops@corp.internal"},
+        [
+            "airflow:acmeEmail = 'ops@corp.internal': Let's Encrypt refuses contact addresses at reserved domains such "
+            "as example.com: use a real mailbox"
+        ],
+    ),
+    (
         {"issuerKind": "letsencrypt-staging", "acmeEmail": "ops@airflow.dev", "domain": "airflow.e2e.test"},
         [
             "airflow:domain = 'airflow.e2e.test': Let's Encrypt cannot certify reserved names (.test, .example, "

@@ -122,6 +122,11 @@ def test_should_take_the_claim_retention_policy_from_config(run: Run, when_scale
     capture = run(workerLogsWhenScaled=when_scaled, workerLogsWhenDeleted=when_deleted)
     policy = workers(capture)["spec"]["persistentVolumeClaimRetentionPolicy"]
     assert policy == {"whenScaled": when_scaled, "whenDeleted": when_deleted}, "airflow-worker"
+    fate = {"Delete": "deleted", "Retain": "kept"}
+    assert capture.outputs["workerLogsVolume"] == (
+        f"10Gi per worker on the cluster's default StorageClass; a claim is {fate[when_scaled]} on scale-down and "
+        f"{fate[when_deleted]} with the StatefulSet"
+    )
 
 
 def test_should_mount_the_logs_volume_in_every_container_that_writes_or_reads_logs(default_run: Capture) -> None:

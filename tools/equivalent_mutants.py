@@ -185,6 +185,30 @@ EQUIVALENT: tuple[Equivalent, ...] = (
     ),
     # --- settings: ssh, git_sync, git_repository, database, edge
     Equivalent(
+        "components.settings.edge.x_read_edge",
+        'edge.acme_email.rsplit("@", 1)[-1].lower() in RESERVED_EMAIL_DOMAINS or is_reserved(edge.acme_email)',
+        'edge.acme_email.rsplit("@", )[-1].lower() in RESERVED_EMAIL_DOMAINS or is_reserved(edge.acme_email)',
+        "the e-mail rule allows exactly one '@': every way of splitting at it gives the same domain",
+    ),
+    Equivalent(
+        "components.settings.edge.x_read_edge",
+        'edge.acme_email.rsplit("@", 1)[-1].lower() in RESERVED_EMAIL_DOMAINS or is_reserved(edge.acme_email)',
+        'edge.acme_email.split("@", 1)[-1].lower() in RESERVED_EMAIL_DOMAINS or is_reserved(edge.acme_email)',
+        "the e-mail rule allows exactly one '@': every way of splitting at it gives the same domain",
+    ),
+    Equivalent(
+        "components.settings.edge.x_read_edge",
+        'edge.acme_email.rsplit("@", 1)[-1].lower() in RESERVED_EMAIL_DOMAINS or is_reserved(edge.acme_email)',
+        'edge.acme_email.rsplit("@", 2)[-1].lower() in RESERVED_EMAIL_DOMAINS or is_reserved(edge.acme_email)',
+        "the e-mail rule allows exactly one '@': every way of splitting at it gives the same domain",
+    ),
+    Equivalent(
+        "components.settings.edge.x_read_edge",
+        'edge.acme_email.rsplit("@", 1)[-1].lower() in RESERVED_EMAIL_DOMAINS or is_reserved(edge.acme_email)',
+        'edge.acme_email.rsplit("@", 1)[+1].lower() in RESERVED_EMAIL_DOMAINS or is_reserved(edge.acme_email)',
+        "the e-mail rule allows exactly one '@': every way of splitting at it gives the same domain",
+    ),
+    Equivalent(
         "components.settings.git_repository.x_git_repository_or_empty",
         'if scp_like and "://" not in raw:',
         'if scp_like and "XX://XX" not in raw:',
@@ -371,6 +395,12 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         'super().__init__("airflow:index:GitSync", name, None, opts)',
         'super().__init__("airflow:index:GitSync", name, None, )',
         "__main__.py passes no opts to this component: opts is always None, the default",
+    ),
+    Equivalent(
+        "components.worker_logs.xǁWorkerLogsǁ__init__",
+        "claim_templates: list[k8s.core.v1.PersistentVolumeClaimArgs] = []",
+        "claim_templates: list[k8s.core.v1.PersistentVolumeClaimArgs] = None",
+        "the StatefulSet takes `volume_claim_templates or None`: no claims and None both leave the field out",
     ),
     Equivalent(
         "components.worker_logs.xǁWorkerLogsǁ__init__",
