@@ -97,7 +97,7 @@ IMAGE_USER = CheckovSkip(
 )
 
 
-def pod_security_labels(enforce: str = "restricted") -> dict[str, str]:
+def pod_security_labels(enforce: str) -> dict[str, str]:
     """Namespace labels by which the cluster itself refuses any pod below `enforce`, whoever creates it; audit and warn
     stay at restricted, so an exception (see WorkerLogs) is still named on every apply and in the audit log."""
     return {

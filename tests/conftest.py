@@ -25,7 +25,7 @@ def settings_problems(config: Mapping[str, str], secret_keys: Iterable[str] = ()
     Fails the test when the config is valid."""
     encrypted = set(secret_keys)
     with pytest.raises(SettingsError) as caught:
-        read_settings(ConfigReader(raw=config.get, is_secret=lambda key: key in encrypted), "test")
+        read_settings(ConfigReader(raw=config.get, is_secret=lambda key: key in encrypted))
     return caught.value.problems
 
 

@@ -113,6 +113,30 @@ def test_should_give_the_worker_statefulset_exactly_this_spec(default_run: Captu
     }
 
 
+def test_should_skip_the_liveness_check_only_where_a_sidecar_has_no_probe(default_run: Capture) -> None:
+    """The log groomer runs without a liveness probe: checkov's liveness check (CKV_K8S_8) is skipped on the
+    workloads that run it, and on no other."""
+    skipped = {
+        r.plain_inputs["metadata"]["name"]: sorted(
+            value.partition("=")[0]
+            for key, value in r.plain_inputs["metadata"].get("annotations", {}).items()
+            if key.startswith("checkov.io/skip")
+        )
+        for r in default_run.kubernetes_objects()
+        if r.inputs.get("kind") in ("Deployment", "StatefulSet")
+    }
+    groomed = ["CKV_K8S_15", "CKV_K8S_35", "CKV_K8S_43", "CKV_K8S_8", "CKV_K8S_9"]
+    assert skipped == {
+        "airflow-api-server": ["CKV_K8S_15", "CKV_K8S_35", "CKV_K8S_43"],
+        "airflow-dag-processor": groomed,
+        "airflow-postgresql": ["CKV_K8S_15", "CKV_K8S_35", "CKV_K8S_40", "CKV_K8S_43"],
+        "airflow-redis": ["CKV_K8S_15", "CKV_K8S_35", "CKV_K8S_40", "CKV_K8S_43"],
+        "airflow-scheduler": groomed,
+        "airflow-triggerer": groomed,
+        "airflow-worker": groomed,
+    }
+
+
 def test_should_give_the_migration_job_half_an_hour_and_six_retries(default_run: Capture) -> None:
     """A migration of a big metadatabase takes minutes; the deadline stops a hung one (a lock held by a pod of the
     old version) from blocking `pulumi up` for ever."""

@@ -324,5 +324,5 @@ def test_should_refuse_bad_pool_settings_naming_key_value_and_rule(values: dict[
 def test_should_accept_a_pool_as_large_as_its_clients() -> None:
     # Every client then has a server connection of its own: the pool can fill, unlike a larger one.
     values = config_of(pgbouncerEnabled=True, pgbouncerMaxClientConnections=50, pgbouncerPoolSize=50)
-    pgbouncer = read_settings(ConfigReader(raw=values.get, is_secret=lambda key: False), "test").pgbouncer
+    pgbouncer = read_settings(ConfigReader(raw=values.get, is_secret=lambda key: False)).pgbouncer
     assert (pgbouncer.max_client_connections, pgbouncer.pool_size) == (50, 50)

@@ -137,7 +137,7 @@ def test_should_refuse_an_option_airflow_does_not_read_where_its_list_applies(
     config = config_of(airflowConfig=json.dumps(options), airflowImageTag=tag)
     found = settings_problems(config) if problems else []
     if not problems:
-        read_settings(ConfigReader(raw=config.get, is_secret=lambda _: False), "test")
+        read_settings(ConfigReader(raw=config.get, is_secret=lambda _: False))
     assert found == problems
 
 
@@ -447,7 +447,7 @@ def test_should_accept_null_where_kubernetes_does() -> None:
     scheduling = {"default": {"tolerations": None, "affinity": {"nodeAffinity": {
         "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": None}]}}}}}  # fmt: skip
     config = config_of(scheduling=json.dumps(scheduling))
-    assert read_settings(ConfigReader(raw=config.get, is_secret=lambda _: False), "test").customisation.scheduling == scheduling
+    assert read_settings(ConfigReader(raw=config.get, is_secret=lambda _: False)).customisation.scheduling == scheduling
 
 
 def test_should_check_the_schema_keywords_kubernetes_1_32_does_not_use_yet() -> None:

@@ -162,7 +162,7 @@ def settings_of(values: dict[str, str], secret_keys: tuple[str, ...] = ()) -> Gi
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        return read_settings(reader, "test").git_sync
+        return read_settings(reader).git_sync
     finally:
         loop.run_until_complete(asyncio.gather(*asyncio.all_tasks(loop)))
         loop.close()

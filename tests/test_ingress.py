@@ -272,7 +272,7 @@ def test_should_name_key_value_and_rule_for_bad_host_settings(values: dict[str, 
 @pytest.mark.parametrize("domain", ["airflow.dev", "a" * 63 + ".acme-corp.io"], ids=["two labels", "a label of 63"])
 def test_should_accept_a_domain_at_the_limits_of_a_host_name(domain: str) -> None:
     reader = ConfigReader(raw=config_of(domain=domain).get, is_secret=lambda key: False)
-    assert read_settings(reader, "test").edge.domain == domain
+    assert read_settings(reader).edge.domain == domain
 
 
 def test_should_fail_the_program_with_every_bad_edge_setting(run: Run) -> None:

@@ -430,7 +430,7 @@ def test_should_keep_the_flows_inside_the_namespace_with_an_external_database_an
 
 def settings_of(secrets: dict[str, str]) -> Any:
     values = {f"airflow:{key}": value for key, value in secrets.items()}
-    return read_settings(ConfigReader(raw=values.get, is_secret=lambda key: key in values), "test")
+    return read_settings(ConfigReader(raw=values.get, is_secret=lambda key: key in values))
 
 
 @pytest.mark.parametrize(("database_url", "broker_url", "database_port", "broker_port"), EXTERNAL)

@@ -127,7 +127,7 @@ def problems_of(values: dict[str, str], plain_keys: tuple[str, ...] = ()) -> lis
     config = {f"airflow:{key}": value for key, value in values.items()}
     reader = ConfigReader(raw=config.get, is_secret=lambda key: key.split(":", 1)[1] not in plain_keys)
     with pytest.raises(SettingsError) as caught:
-        read_settings(reader, "test")
+        read_settings(reader)
     return caught.value.problems
 
 
@@ -164,7 +164,7 @@ def test_should_name_the_key_and_rule_of_a_bad_secret_without_echoing_it(key: st
 def test_should_take_the_clis_unencrypted_empty_default_of_a_secret_as_unset() -> None:
     """The CLI hands the program every declared default; an optional secret's is an unencrypted ""."""
     config = {f"airflow:{key}": "" for key in secret_keys()}
-    settings = read_settings(ConfigReader(raw=config.get, is_secret=lambda key: False), "test")
+    settings = read_settings(ConfigReader(raw=config.get, is_secret=lambda key: False))
     assert settings.secrets == SecretsSettings(fernet_key=None, postgres_password=None)
     assert (settings.postgres.external_url, settings.redis.external_url, settings.git_sync) == (None, None, None)
 

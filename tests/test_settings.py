@@ -14,7 +14,7 @@ from tests.conftest import Run, config_of, settings_problems
 
 def settings_from(values: dict[str, str], secret_keys: tuple[str, ...] = ()) -> object:
     reader = ConfigReader(raw=values.get, is_secret=lambda key: key in secret_keys)
-    return read_settings(reader, "test")
+    return read_settings(reader)
 
 
 
@@ -219,7 +219,7 @@ def test_should_declare_no_key_the_program_ignores() -> None:
     def unset(key: str) -> None:
         reader_calls.append(key)
 
-    read_settings(ConfigReader(raw=unset, is_secret=lambda key: False), "test")
+    read_settings(ConfigReader(raw=unset, is_secret=lambda key: False))
     assert set(config_schema()) - {key.split(":", 1)[1] for key in reader_calls} == set()
 
 
@@ -272,7 +272,7 @@ def test_should_refuse_a_key_pulumi_yaml_does_not_declare_and_name_the_closest(k
     config = {f"airflow:{key}": "3", "kubernetes:context": "kind-airflow"}
     reader = ConfigReader(raw=config.get, is_secret=lambda _: False, present=config.keys)
     with pytest.raises(SettingsError) as caught:
-        read_settings(reader, "test")
+        read_settings(reader)
     assert caught.value.problems == [problem]
 
 

@@ -396,7 +396,7 @@ def test_should_refuse_autoscaling_settings_that_cannot_work(values: dict[str, A
 def test_should_leave_the_database_urls_files_to_airflow_when_no_other_client_reads_it() -> None:
     url = "postgresql://airflow:pw@db.acme-corp.io:5432/airflow?sslmode=verify-full&sslrootcert=/etc/ssl/ca.pem"
     reader = ConfigReader(raw=config_of(externalDatabaseUrl=url).get, is_secret=lambda key: key == "airflow:externalDatabaseUrl")
-    settings = read_settings(reader, "test")
+    settings = read_settings(reader)
     assert (settings.postgres.external_port, settings.database_backup.enabled, settings.worker_autoscaling.enabled) == (
         5432,
         False,

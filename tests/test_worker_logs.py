@@ -388,5 +388,5 @@ BAD_VALUES = [
 def test_should_name_key_value_and_rule_for_a_bad_value(values: dict[str, str], message: str) -> None:
     reader = ConfigReader(raw={f"airflow:{k}": v for k, v in values.items()}.get, is_secret=lambda key: False)
     with pytest.raises(SettingsError) as caught:
-        read_settings(reader, "test")
+        read_settings(reader)
     assert caught.value.problems == [message]

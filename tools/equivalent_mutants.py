@@ -185,6 +185,12 @@ EQUIVALENT: tuple[Equivalent, ...] = (
     ),
     # --- settings: ssh, git_sync, git_repository, database, edge
     Equivalent(
+        "components.settings.git_sync.x_read_git_sync",
+        'known_hosts = ""',
+        "known_hosts = None",
+        "stays so for HTTPS repositories only, where GitSync reads it by truth alone: no file either way",
+    ),
+    Equivalent(
         "components.settings.edge.x_read_edge",
         'edge.acme_email.rsplit("@", 1)[-1].lower() in RESERVED_EMAIL_DOMAINS or is_reserved(edge.acme_email)',
         'edge.acme_email.rsplit("@", )[-1].lower() in RESERVED_EMAIL_DOMAINS or is_reserved(edge.acme_email)',

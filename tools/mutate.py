@@ -75,6 +75,8 @@ EXTRA_JUDGES: dict[str, tuple[str, ...]] = {
     "kube": (
         "test_airflow.py", "test_airflow_pods.py", "test_backing_services.py", "test_pod_security.py", "test_schemas.py",
         "test_worker_autoscaler.py", "test_api_server_autoscaler.py",
+        # The Secret volumes' modes: each is checked beside the feature that mounts one.
+        "test_connection_pool.py", "test_database_backup.py", "test_customisation.py",
     ),
     "log_groomer": ("test_worker_logs.py",),
     "postgres": ("test_backing_services.py",),
@@ -86,7 +88,9 @@ EXTRA_JUDGES: dict[str, tuple[str, ...]] = {
     "worker_autoscaler": ("test_schemas.py",),
     "settings.autoscaling": ("test_worker_autoscaler.py", "test_api_server_autoscaler.py"),
     # The whole's own checks across areas: each is tested beside the feature it guards.
-    "settings.core": ("test_airflow.py", "test_customisation.py", "test_worker_autoscaler.py", *BACKING_SERVICES),
+    "settings.core": (
+        "test_airflow.py", "test_customisation.py", "test_worker_autoscaler.py", "test_metrics_exporter.py", *BACKING_SERVICES,
+    ),
     "settings.customisation": ("test_metrics_exporter.py",),
     "settings.metrics": ("test_metrics_exporter.py",),
     "settings.scheduling": ("test_customisation.py",),

@@ -55,8 +55,6 @@ from components.settings.worker_logs import WorkerLogsSettings, read_worker_logs
 class Settings:
     """Everything the stack needs, validated. Built only by `load_settings`."""
 
-    project: str
-    stack: str
     namespace: str
     airflow_image: str
     image_pull_policy: str
@@ -95,7 +93,7 @@ class Settings:
     metrics: MetricsSettings
 
 
-def read_settings(reader: ConfigReader, stack: str) -> Settings:
+def read_settings(reader: ConfigReader) -> Settings:
     """Reads every key; raises SettingsError listing all problems found."""
     repository = reader.read("airflowImageRepository", image_repository)
     tag = reader.read("airflowImageTag", airflow_image_tag)
@@ -106,8 +104,6 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
     edge = read_edge(reader)
     metrics = read_metrics(reader, edge.ingress_mode)
     settings = Settings(
-        project=reader.project,
-        stack=stack,
         namespace=namespace,
         # With a digest the tag only documents the release: the node pulls exactly the digest.
         airflow_image=f"{repository}:{tag}" + (f"@{digest}" if digest else ""),
@@ -154,7 +150,7 @@ def read_settings(reader: ConfigReader, stack: str) -> Settings:
 def secret_keys() -> frozenset[str]:
     """The keys the program reads as secrets (a dry read of the defaults), for the docs, the render and the tests."""
     reader = ConfigReader(raw=lambda key: None, is_secret=lambda key: False)
-    read_settings(reader, "secret-keys")
+    read_settings(reader)
     return frozenset(reader.secret_keys)
 
 
@@ -169,5 +165,5 @@ def load_settings() -> Settings:
     reader = ConfigReader(
         raw=pulumi.runtime.get_config, is_secret=pulumi.runtime.is_config_secret, present=present_keys
     )
-    return read_settings(reader, pulumi.get_stack())
+    return read_settings(reader)
 
