@@ -255,14 +255,13 @@ def secrets_digest(data: Mapping[str, pulumi.Input[str]], key: pulumi.Input[str]
     Keyed with a generated secret, the digest tells nothing about the values, not even whether a guessed database URL
     is the right one; so it is unsecreted, and a preview shows which pods restart and that the migration Job re-runs.
     """
-    names = sorted(data)
 
     def digest(values: list[Any]) -> str:
-        key_value, *data_values = values
-        message = json.dumps(dict(zip(names, data_values, strict=True)), sort_keys=True, separators=(",", ":"))
+        key_value, data_values = values
+        message = json.dumps(data_values, sort_keys=True, separators=(",", ":"))
         return hmac.new(str(key_value).encode(), SECRETS_DIGEST_CONTEXT + message.encode(), hashlib.sha256).hexdigest()
 
-    return pulumi.Output.unsecret(pulumi.Output.all(key, *(data[name] for name in names)).apply(digest))
+    return pulumi.Output.unsecret(pulumi.Output.all(key, pulumi.Output.from_input(dict(data))).apply(digest))
 
 
 SKIP_AWAIT = {"pulumi.com/skipAwait": "true"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import os
 import re
 import stat
@@ -11,6 +12,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
 from components.airflow import API_SERVICE_NAME, SAFE_TO_EVICT_ANNOTATION, SECRETS_DIGEST_ANNOTATION
@@ -281,6 +283,39 @@ SECRET_DATA = {
     "jwt-secret": "e",
     "admin-password": "f",
 }
+
+
+def test_should_keep_airflows_credentials_in_one_opaque_secret(default_run: Capture) -> None:
+    secret = default_run.object("Secret", "airflow-secrets")
+    assert {key: value for key, value in secret.items() if key != "stringData"} == {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "labels": {
+                "app.kubernetes.io/component": "airflow",
+                "app.kubernetes.io/managed-by": "pulumi",
+                "app.kubernetes.io/name": "airflow",
+                "app.kubernetes.io/part-of": "airflow",
+            },
+            "name": "airflow-secrets",
+            "namespace": "airflow",
+        },
+        "type": "Opaque",
+    }
+    assert sorted(secret["stringData"]) == [
+        "admin-password", "api-secret-key", "broker-url", "fernet-key", "jwt-secret", "sql-alchemy-conn",
+    ]  # fmt: skip
+
+
+def test_should_digest_the_secret_data_as_sorted_compact_json_with_hmac_sha256_under_the_key() -> None:
+    """The formula itself: a change to it changes every digest, so `pulumi up` would restart every pod once."""
+    data = {"database-url": "postgresql://y", "broker-url": "redis://x"}
+    message = b'airflow.pulumi.io/secrets-digest\n{"broker-url":"redis://x","database-url":"postgresql://y"}'
+
+    async def digest() -> str:
+        return str(await secrets_digest(data, pulumi.Output.secret("generated-key")).future())
+
+    assert asyncio.run(digest()) == hmac.new(b"generated-key", message, hashlib.sha256).hexdigest()
 
 
 @pytest.mark.parametrize("changed", sorted(SECRET_DATA))

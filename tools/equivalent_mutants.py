@@ -331,6 +331,18 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         "read only as _pod_addons' condition: None and False are both falsy (the api-server's and the scheduler's)",
     ),
     Equivalent(
+        "components.airflow.xǁAirflowCoreǁ__init__",
+        'super().__init__("airflow:index:AirflowCore", name, None, opts)',
+        'super().__init__("airflow:index:AirflowCore", name, None, None)',
+        "__main__.py passes no opts to this component: opts is always None",
+    ),
+    Equivalent(
+        "components.airflow.xǁAirflowCoreǁ__init__",
+        'super().__init__("airflow:index:AirflowCore", name, None, opts)',
+        'super().__init__("airflow:index:AirflowCore", name, None, )',
+        "opts left to its default, None: __main__.py passes none",
+    ),
+    Equivalent(
         "components.secrets.xǁAirflowSecretsǁ__init__",
         'super().__init__("airflow:index:AirflowSecrets", name, None, opts)',
         'super().__init__("airflow:index:AirflowSecrets", name, None, None)',
