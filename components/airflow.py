@@ -384,22 +384,23 @@ class AirflowCore(pulumi.ComponentResource):
         component: str,
         main: k8s.core.v1.ContainerArgs,
         addons: kube.PodAddons,
-        resources: Resources,
+        wait_for_migrations: Resources | None,
         restart_policy: str | None = None,
-        wait_for_migrations: bool = True,
         grace_seconds: int | None = None,
         fs_group: int = AIRFLOW_GID,
     ) -> k8s.core.v1.PodSpecArgs:
+        """`wait_for_migrations`: the resources of an init container that holds the pod until the database schema is
+        current; None for the migration Job itself."""
         service_account = kube.service_account(
             f"{self._name}-{component}-sa", f"airflow-{component}", self._args.namespace, component, self
         )
         init_containers = []
-        if wait_for_migrations:
+        if wait_for_migrations is not None:
             init_containers.append(
                 self._container(
                     "wait-for-migrations",
                     ["db", "check-migrations", f"--migration-wait-timeout={MIGRATION_WAIT_SECONDS}"],
-                    resources,
+                    wait_for_migrations,
                     addons,
                 )
             )
@@ -488,9 +489,7 @@ class AirflowCore(pulumi.ComponentResource):
                 active_deadline_seconds=1800,
                 template=k8s.core.v1.PodTemplateSpecArgs(
                     metadata=self._pod_metadata(component),
-                    spec=self._pod_spec(
-                        component, main, addons, settings.migrations, restart_policy="OnFailure", wait_for_migrations=False
-                    ),
+                    spec=self._pod_spec(component, main, addons, wait_for_migrations=None, restart_policy="OnFailure"),
                 ),
             ),
             opts=pulumi.ResourceOptions(parent=self),
@@ -531,7 +530,7 @@ class AirflowCore(pulumi.ComponentResource):
                 selector=k8s.meta.v1.LabelSelectorArgs(match_labels=kube.selector_labels(process.component)),
                 template=k8s.core.v1.PodTemplateSpecArgs(
                     metadata=self._pod_metadata(process.component),
-                    spec=self._pod_spec(process.component, main, addons, process.settings.resources),
+                    spec=self._pod_spec(process.component, main, addons, wait_for_migrations=process.settings.resources),
                 ),
             ),
             opts=pulumi.ResourceOptions(parent=self),
@@ -591,7 +590,7 @@ class AirflowCore(pulumi.ComponentResource):
                         component,
                         main,
                         addons,
-                        settings.worker.resources,
+                        wait_for_migrations=settings.worker.resources,
                         grace_seconds=settings.worker_termination_grace_period,
                         fs_group=storage.fs_group,
                     ),

@@ -139,6 +139,45 @@ def test_should_skip_the_liveness_check_only_where_a_sidecar_has_no_probe(defaul
     }
 
 
+def test_should_give_every_airflow_pod_bounded_scratch_space_and_no_service_links(default_run: Capture) -> None:
+    """Writable directories on a read-only root filesystem, each an emptyDir with a limit; the worker's logs are on
+    its claim and its /tmp larger (tasks write there). No service links: a namespace's Services would otherwise be
+    injected into every process's environment."""
+    workloads = {
+        r.plain_inputs["metadata"]["name"]: r.plain_inputs["spec"]["template"]["spec"]
+        for r in default_run.kubernetes_objects()
+        if r.inputs.get("kind") in ("Deployment", "StatefulSet", "Job")
+        and r.plain_inputs["metadata"]["labels"]["app.kubernetes.io/component"]
+        in ("api-server", "scheduler", "dag-processor", "triggerer", "worker", "migrations")
+    }
+    scratch = {
+        name: {volume["name"]: volume["emptyDir"] for volume in spec["volumes"] if "emptyDir" in volume}
+        for name, spec in workloads.items()
+    }
+    small = {"runtime": {"sizeLimit": "256Mi"}, "tmp": {"sizeLimit": "256Mi"}, "logs": {"sizeLimit": "1Gi"}}
+    assert scratch == {
+        "airflow-api-server": small,
+        "airflow-scheduler": small,
+        "airflow-dag-processor": small,
+        "airflow-triggerer": small,
+        job_name(default_run): small,
+        "airflow-worker": {"runtime": {"sizeLimit": "256Mi"}, "tmp": {"sizeLimit": "2Gi"}},
+    }
+    assert {name: spec["enableServiceLinks"] for name, spec in workloads.items()} == dict.fromkeys(workloads, False)
+
+
+def test_should_size_the_migration_container_from_its_settings(run: Run) -> None:
+    capture = run(migrationsCpuRequest="300m", migrationsMemoryLimit="2Gi")
+    container = migration_job(capture)["spec"]["template"]["spec"]["containers"][0]
+    assert container["resources"] == {"requests": {"cpu": "300m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "2Gi"}}
+
+
+def test_should_give_the_triggerer_its_ip_address_as_its_host_name(default_run: Capture) -> None:
+    """The api-server fetches a deferred task's log from the triggerer that ran it, by the name it reported."""
+    triggerer = env_of(main_container(default_run, "Deployment", "airflow-triggerer"))
+    assert triggerer["AIRFLOW__CORE__HOSTNAME_CALLABLE"] == "airflow.utils.net.get_host_ip_address"
+
+
 def test_should_give_the_migration_job_half_an_hour_and_six_retries(default_run: Capture) -> None:
     """A migration of a big metadatabase takes minutes; the deadline stops a hung one (a lock held by a pod of the
     old version) from blocking `pulumi up` for ever."""
