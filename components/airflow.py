@@ -95,8 +95,6 @@ class WorkerStorage:
     """Headless Service that gives each worker a resolvable name (the StatefulSet's serviceName)."""
     addons: kube.PodAddons
     """The logs volume or mount, the groomer sidecar, the hostname setting."""
-    fs_group: int
-    """Group the kubelet gives the logs volume, so uid 50000 (in that group) can write it."""
     volume_claim_templates: list[k8s.core.v1.PersistentVolumeClaimArgs] = field(default_factory=list)
     """One claim per worker replica; empty when logs are not persisted."""
     retention_policy: k8s.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicyArgs | None = None
@@ -387,7 +385,6 @@ class AirflowCore(pulumi.ComponentResource):
         wait_for_migrations: Resources | None,
         restart_policy: str | None = None,
         grace_seconds: int | None = None,
-        fs_group: int = AIRFLOW_GID,
     ) -> k8s.core.v1.PodSpecArgs:
         """`wait_for_migrations`: the resources of an init container that holds the pod until the database schema is
         current; None for the migration Job itself."""
@@ -410,7 +407,8 @@ class AirflowCore(pulumi.ComponentResource):
             enable_service_links=False,
             restart_policy=restart_policy,
             termination_grace_period_seconds=grace_seconds,
-            security_context=kube.pod_security(AIRFLOW_UID, AIRFLOW_GID, fs_group=fs_group),
+            # fsGroup: the kubelet gives the worker's logs volume to group 0, so uid 50000 (in it) can write it.
+            security_context=kube.pod_security(AIRFLOW_UID, AIRFLOW_GID, fs_group=AIRFLOW_GID),
             init_containers=addons.init_containers + init_containers,
             containers=[main, *addons.sidecars],
             volumes=addons.volumes,
@@ -592,7 +590,6 @@ class AirflowCore(pulumi.ComponentResource):
                         addons,
                         wait_for_migrations=settings.worker.resources,
                         grace_seconds=settings.worker_termination_grace_period,
-                        fs_group=storage.fs_group,
                     ),
                 ),
                 volume_claim_templates=storage.volume_claim_templates or None,

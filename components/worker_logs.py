@@ -155,7 +155,6 @@ class WorkerLogs(pulumi.ComponentResource):
             addons=addons,
             volume_claim_templates=claim_templates,
             retention_policy=retention_policy,
-            fs_group=AIRFLOW_GID,
             pod_annotations=annotations,
         )
         self.volume = describe_volume(settings)

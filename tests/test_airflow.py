@@ -470,9 +470,18 @@ def test_should_check_the_local_job_heartbeat_for_liveness(default_run: Capture,
 
 def test_should_ping_this_celery_worker_for_liveness(default_run: Capture) -> None:
     worker = main_container(default_run, "StatefulSet", "airflow-worker")
-    command = worker["livenessProbe"]["exec"]["command"]
-    assert "inspect ping" in command[-1]
-    assert "celery@$(hostname)" in command[-1]
+    assert worker["livenessProbe"]["exec"]["command"] == [
+        "sh",
+        "-c",
+        'exec celery --app airflow.providers.celery.executors.celery_executor.app inspect ping -d "celery@$(hostname)"',
+    ]
+
+
+@pytest.mark.parametrize("component", ["api-server", "scheduler", "dag-processor", "triggerer"])
+def test_should_select_each_deployments_pods_by_name_and_component(default_run: Capture, component: str) -> None:
+    """A Deployment's selector cannot change once it exists: another one would make `pulumi up` replace it."""
+    selector = default_run.object("Deployment", f"airflow-{component}")["spec"]["selector"]
+    assert selector == {"matchLabels": {"app.kubernetes.io/name": "airflow", "app.kubernetes.io/component": component}}
 
 
 def test_should_let_workers_finish_tasks_on_shutdown(default_run: Capture) -> None:

@@ -84,6 +84,7 @@ diff --git a/components/gone.py b/components/gone.py
         ("airflow", "test_airflow_pods.py", True),
         ("airflow", "test_ingress.py", True),
         ("airflow", "test_tls_issuer.py", False),
+        ("airflow", "test_worker_autoscaler.py", True),
         ("ingress", "test_stack.py", True),
         ("postgres", "test_backing_services.py", True),
         ("redis", "test_git_sync.py", False),

@@ -68,10 +68,11 @@ SETTINGS_MESSAGES = (
 )  # fmt: skip
 EXTRA_JUDGES: dict[str, tuple[str, ...]] = {
     # git-sync's sidecar goes into the pods AirflowCore says parse DAGs; FAB's config into the api-server's.
-    # Its outputs: the api-server's Service behind the Ingress, its Deployment under the autoscaler.
+    # Its outputs: the api-server's Service behind the Ingress, its Deployment and the workers' StatefulSet under the
+    # autoscalers.
     "airflow": (
         "test_airflow_pods.py", "test_disruption_budgets.py", "test_git_sync.py", "test_customisation.py", "test_ingress.py",
-        "test_api_server_autoscaler.py",
+        "test_api_server_autoscaler.py", "test_worker_autoscaler.py",
     ),
     "airflow_overrides": ("test_customisation.py",),
     "pod_customisation": ("test_customisation.py",),
