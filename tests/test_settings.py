@@ -25,6 +25,12 @@ BAD_VALUES = [
     ("schedulerReplicas", "21", "airflow:schedulerReplicas = '21': must be a whole number from 1 to 20"),
     (
         "workerMemoryLimit",
+        "512mb",
+        "airflow:workerMemoryLimit = '512mb': must be a positive Kubernetes quantity such as 512Mi or 2Gi "
+        "(did you mean '512Mi'?)",
+    ),
+    (
+        "workerMemoryLimit",
         "1GB",
         "airflow:workerMemoryLimit = '1GB': must be a positive Kubernetes quantity such as 512Mi or 2Gi "
         "(did you mean '1Gi'?)",
@@ -269,7 +275,8 @@ UNDECLARED = "is not a key this program reads: "
 )
 def test_should_refuse_a_key_pulumi_yaml_does_not_declare_and_name_the_closest(key: str, problem: str) -> None:
     """The CLI passes an undeclared key of the project silently: without this a typo deploys the default."""
-    config = {f"airflow:{key}": "3", "kubernetes:context": "kind-airflow"}
+    # A declared key and another program's key around it: checking goes on past both.
+    config = {"airflow:namespace": "airflow", f"airflow:{key}": "3", "kubernetes:context": "kind-airflow"}
     reader = ConfigReader(raw=config.get, is_secret=lambda _: False, present=config.keys)
     with pytest.raises(SettingsError) as caught:
         read_settings(reader)

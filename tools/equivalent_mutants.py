@@ -178,6 +178,24 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         "None is false like False: the flag takes the same branch",
     ),
     Equivalent(
+        "components.settings.reader.xǁConfigReaderǁcheck_undeclared",
+        "close = difflib.get_close_matches(key.lower(), extending or declared, n=1, cutoff=0.75 if not extending else 0)",
+        "close = difflib.get_close_matches(key.lower(), extending or declared, cutoff=0.75 if not extending else 0)",
+        "only the closest match is read (close[0]), and it comes first however many are asked for",
+    ),
+    Equivalent(
+        "components.settings.reader.xǁConfigReaderǁcheck_undeclared",
+        "close = difflib.get_close_matches(key.lower(), extending or declared, n=1, cutoff=0.75 if not extending else 0)",
+        "close = difflib.get_close_matches(key.lower(), extending or declared, n=2, cutoff=0.75 if not extending else 0)",
+        "only the closest match is read (close[0]), and it comes first however many are asked for",
+    ),
+    Equivalent(
+        "components.settings.rules.x_memory_quantity",
+        'suggestion = re.match(r"^(\\d+(?:\\.\\d+)?)\\s*([KMGTPE])i?B?$", raw.strip(), re.IGNORECASE)',
+        'suggestion = re.match(r"^(\\d+(?:\\.\\d+)?)\\s*([kmgtpe])i?b?$", raw.strip(), re.IGNORECASE)',
+        "the pattern ignores case: its letters' case does not matter",
+    ),
+    Equivalent(
         "components.settings.reader.xǁConfigReaderǁstructured",
         "value = None",
         'value = ""',
