@@ -342,7 +342,7 @@ class AirflowCore(pulumi.ComponentResource):
         ]
         return env + args.overrides.env
 
-    def _writable_dirs(self, with_logs: bool, tmp_size: str = "256Mi") -> kube.PodAddons:
+    def _writable_dirs(self, with_logs: bool, tmp_size: str = kube.SCRATCH_SIZE) -> kube.PodAddons:
         pairs = [kube.writable_dir("runtime", RUNTIME_DIR), kube.writable_dir("tmp", "/tmp", tmp_size)]
         if with_logs:
             pairs.append(kube.writable_dir("logs", LOGS_PATH, LOCAL_LOGS_SIZE))
@@ -425,7 +425,7 @@ class AirflowCore(pulumi.ComponentResource):
             run_as=(AIRFLOW_UID, AIRFLOW_GID),
         )
 
-    def _pod_addons(self, process_parses_dags: bool, with_logs: bool, tmp_size: str = "256Mi") -> kube.PodAddons:
+    def _pod_addons(self, process_parses_dags: bool, with_logs: bool, tmp_size: str = kube.SCRATCH_SIZE) -> kube.PodAddons:
         addons = self._writable_dirs(with_logs, tmp_size)
         if process_parses_dags:
             addons = addons + self._args.dags.addons

@@ -176,8 +176,12 @@ def exec_probe(
     )
 
 
+SCRATCH_SIZE = "256Mi"
+"""What a writable directory may hold unless its caller says otherwise: runtime files and a process's temporary files."""
+
+
 def writable_dir(
-    name: str, mount_path: str, size_limit: str = "256Mi"
+    name: str, mount_path: str, size_limit: str = SCRATCH_SIZE
 ) -> tuple[k8s.core.v1.VolumeArgs, k8s.core.v1.VolumeMountArgs]:
     """An emptyDir for a path a process must write under a read-only root filesystem."""
     return (

@@ -251,6 +251,7 @@ CRON_RULE = (
         ("0 0 * * 7", "0 0 * * 7"),
         ("1-5/2 0-23 1-31 1-12 0-6", "1-5/2 0-23 1-31 1-12 0-6"),
         ("*/1 5-5 * * *", "*/1 5-5 * * *"),  # a step of one, a range of one value
+        ("*/59 */23 */30 */11 */7", "*/59 */23 */30 */11 */7"),  # each field's longest step
         ("@daily", "@daily"),
     ],
 )
@@ -268,6 +269,22 @@ def test_should_refuse_what_is_not_a_cron_schedule(raw: str) -> None:
     with pytest.raises(ValueError, match=r"^must be a cron schedule") as caught:
         cron_schedule(raw)
     assert str(caught.value) == CRON_RULE
+
+
+@pytest.mark.parametrize(
+    ("raw", "item", "field_range"),
+    [("*/60 * * * *", "*/60", "0-59"), ("0 5-20/24 * * *", "5-20/24", "0-23"), ("0 0 */31 * *", "*/31", "1-31"),
+     ("0 0 1 */12 *", "*/12", "1-12"), ("0 0 * * 1/8", "1/8", "0-7"), ("0,*/90 * * * *", "*/90", "0-59")],
+)  # fmt: skip
+def test_should_refuse_a_step_past_its_fields_range_which_the_controller_takes_but_runs_once(
+    raw: str, item: str, field_range: str
+) -> None:
+    with pytest.raises(ValueError, match="steps past its field") as caught:
+        cron_schedule(raw)
+    assert str(caught.value) == (
+        f"must be a cron schedule in UTC: '{item}' steps past its field's range {field_range}, so it matches one value "
+        "only; write that value, or a step that fits"
+    )
 
 
 @pytest.mark.parametrize(

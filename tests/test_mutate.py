@@ -11,6 +11,7 @@ from typing import cast
 import pytest
 from mutmut.state import state
 
+from components.settings import secret_keys
 from tools import mutate
 from tools.equivalent_mutants import EQUIVALENT
 
@@ -130,6 +131,16 @@ def test_should_forget_calls_into_modules_the_test_does_not_judge_while_mutmut_r
     monkeypatch.setattr(state(), "_stats", set(CALLED))
     mutate.pytest_runtest_teardown(cast(pytest.Item, SimpleNamespace(path=Path("/x/tests/test_ingress.py"))))
     assert state()._stats == kept  # noqa: SLF001
+
+
+@pytest.mark.parametrize(("env", "cached_after"), [("stats", 0), ("components.settings.core.x_f__mutmut_1", 1)])
+def test_should_read_the_secret_keys_afresh_in_each_test_while_mutmut_records_the_calls(
+    monkeypatch: pytest.MonkeyPatch, env: str, cached_after: int
+) -> None:
+    monkeypatch.setenv("MUTANT_UNDER_TEST", env)
+    secret_keys()
+    mutate.pytest_runtest_setup(cast(pytest.Item, SimpleNamespace(path=Path("/x/tests/test_settings.py"))))
+    assert secret_keys.cache_info().currsize == cached_after
 
 
 @pytest.mark.parametrize(

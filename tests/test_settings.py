@@ -9,6 +9,7 @@ import pulumi
 import pytest
 
 from components.settings import PROJECT_DIR, ConfigReader, SettingsError, config_schema, read_settings, secret_keys
+from components.settings import reader as reader_module
 from tests.conftest import Run, config_of, settings_problems
 
 
@@ -245,7 +246,14 @@ def test_should_read_as_secrets_exactly_the_keys_documented_as_secrets() -> None
 
 def test_should_refuse_to_read_as_secret_a_key_not_declared_optional() -> None:
     with pytest.raises(KeyError, match=r"namespace.{0,3} is read as a secret but not declared `default: \"\"`"):
-        ConfigReader(raw=lambda key: None, is_secret=lambda key: True).secret("namespace")
+        ConfigReader(raw=lambda key: None, is_secret=lambda key: True).secret("namespace", str)
+
+
+def test_should_name_a_key_that_declares_no_default_as_a_bug_of_the_program(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reader_module, "config_schema", lambda: {"workerReplicas": {"type": "integer"}})
+    with pytest.raises(KeyError) as caught:
+        ConfigReader(raw=lambda key: None, is_secret=lambda key: False).text("workerReplicas")
+    assert caught.value.args == ("config key 'workerReplicas' declares no default in Pulumi.yaml",)
 
 
 def test_should_name_a_key_read_but_not_declared() -> None:

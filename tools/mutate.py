@@ -44,7 +44,7 @@ from mutmut.mutation.file_mutation import mutate_file_contents
 from mutmut.state import state
 from mutmut.stats import status_by_exit_code
 
-from components.settings import PROJECT_DIR
+from components.settings import PROJECT_DIR, secret_keys
 from tools.equivalent_mutants import EQUIVALENT, Equivalent
 
 COMPONENTS = PROJECT_DIR / "components"
@@ -118,6 +118,14 @@ def judges(module: str, test_file: str) -> bool:
     return test_file in (own, JUDGES_EVERY_MODULE, *settings, *EXTRA_JUDGES.get(module, ()))
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """While mutmut records which functions each test calls, every test reads the settings' secret keys afresh:
+    secret_keys()'s cache, filled at collection or by an earlier test, would hide its calls into the settings, and
+    mutmut would then not let that test judge their mutants."""
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        secret_keys.cache_clear()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_teardown(item: pytest.Item) -> None:
     """While mutmut records which functions each test called (before mutmut's own teardown hook reads them), forget the
@@ -138,7 +146,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     per mutant. Only the unmutated reads of files stay cached: secret_keys() calls functions that have mutants."""
     if not session.config.option.collectonly:
         return
-    from components.settings.core import secret_keys
     from tools.harness import run_program, run_stack
 
     run_stack("prod")
