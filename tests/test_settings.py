@@ -244,6 +244,14 @@ def test_should_read_as_secrets_exactly_the_keys_documented_as_secrets() -> None
     }
 
 
+def test_should_record_each_key_it_reads_as_a_secret_set_or_not() -> None:
+    reader = ConfigReader(raw={"airflow:gitSyncToken": "ghp_x"}.get, is_secret=lambda key: True)
+    reader.secret("gitSyncToken", str)
+    reader.secret("fernetKey", str)
+    reader.text("namespace")
+    assert reader.secret_keys == {"gitSyncToken", "fernetKey"}
+
+
 def test_should_refuse_to_read_as_secret_a_key_not_declared_optional() -> None:
     with pytest.raises(KeyError, match=r"namespace.{0,3} is read as a secret but not declared `default: \"\"`"):
         ConfigReader(raw=lambda key: None, is_secret=lambda key: True).secret("namespace", str)

@@ -201,6 +201,12 @@ EQUIVALENT: tuple[Equivalent, ...] = (
         'value = ""',
         "neither None nor '' is an object or a list: the value is refused either way",
     ),
+    Equivalent(
+        "components.settings.reader.xǁConfigReaderǁsecret",
+        "return pulumi.Output.secret(raw)",
+        "return pulumi.Output.secret(None)",
+        "read_settings fails on the recorded problem, so the stand-in's value is never read: only that it is not None",
+    ),
     # --- settings: ssh, git_sync, git_repository, database, edge
     Equivalent(
         "components.settings.git_sync.x_read_git_sync",

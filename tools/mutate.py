@@ -119,11 +119,10 @@ def judges(module: str, test_file: str) -> bool:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """While mutmut records which functions each test calls, every test reads the settings' secret keys afresh:
-    secret_keys()'s cache, filled at collection or by an earlier test, would hide its calls into the settings, and
-    mutmut would then not let that test judge their mutants."""
-    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
-        secret_keys.cache_clear()
+    """Every test reads the settings' secret keys afresh. mutmut forks each mutant's process from one that has run the
+    tests unmutated, so secret_keys()'s cache would hand the mutant's tests the original's keys; and while mutmut
+    records which test calls what, a cache filled by an earlier test would hide this test's calls into the settings."""
+    secret_keys.cache_clear()
 
 
 @pytest.hookimpl(tryfirst=True)
