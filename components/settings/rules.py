@@ -212,15 +212,16 @@ def cron_value(text: str, low: int, high: int, names: tuple[str, ...]) -> int:
 
 def cron_item(item: str, low: int, high: int, names: tuple[str, ...]) -> None:
     span, slash, step = item.partition("/")
-    if slash and (not step.isdigit() or int(step) < 1):
-        raise ValueError(CRON_RULE)
-    # The controller takes any step, but one longer than the field's range is the classic "*/90 minutes" mistake:
-    # it matches the first value only (every hour at :00).
-    if slash and int(step) > high - low:
-        raise ValueError(
-            f"must be a cron schedule in UTC: '{item}' steps past its field's range {low}-{high}, so it matches one "
-            "value only; write that value, or a step that fits"
-        )
+    if slash:
+        if not step.isdigit() or int(step) < 1:
+            raise ValueError(CRON_RULE)
+        # The controller takes any step, but one longer than the field's range is the classic "*/90 minutes" mistake:
+        # it matches the first value only (every hour at :00).
+        if int(step) > high - low:
+            raise ValueError(
+                f"must be a cron schedule in UTC: '{item}' steps past its field's range {low}-{high}, so it matches "
+                "one value only; write that value, or a step that fits"
+            )
     if span in ("*", "?"):  # the controller's parser reads "?" as "*"
         return
     first, dash, last = span.partition("-")
